@@ -1,0 +1,113 @@
+// id_source.cpp: see id_source.hpp.
+#include "id_source.hpp"
+
+#include <cctype>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "config_error.hpp"
+
+namespace fetchctl {
+
+bool is_valid_id(const std::string &id) {
+    if (id.empty())
+        return false;
+    for (unsigned char c : id) {
+        if (!std::isalnum(c) && c != '-' && c != '.' && c != '_' && c != '~')
+            return false;
+    }
+    return true;
+}
+
+std::string id_from_line(const std::string &line) {
+    std::size_t begin = 0;
+    while (begin < line.size() && std::isspace(static_cast<unsigned char>(line[begin])))
+        ++begin;
+    if (begin == line.size() || line[begin] == '#')
+        return {};
+    std::size_t end = line.find_first_of("\t, \r", begin);
+    return line.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+}
+
+id_source::id_source(const id_spec &spec) : spec_(spec) {
+    switch (spec_.source) {
+    case id_spec::kind::range:
+        total_ = static_cast<std::uint64_t>(spec_.last - spec_.first) + 1;
+        break;
+    case id_spec::kind::list:
+        for (const std::string &id : spec_.list) {
+            if (!is_valid_id(id))
+                throw config_error(fmt::format(
+                    "[ids] list: \"{}\" is not a valid id (letters, digits, - . _ ~ only)", id));
+        }
+        total_ = spec_.list.size();
+        break;
+    case id_spec::kind::file: {
+        std::ifstream check(spec_.file);
+        if (!check)
+            throw config_error(fmt::format("{}: cannot read the id file: {}",
+                                           spec_.file.string(), std::strerror(errno)));
+        std::string line;
+        for (std::uint64_t line_number = 1; std::getline(check, line); ++line_number) {
+            const std::string id = id_from_line(line);
+            if (id.empty())
+                continue;
+            if (!is_valid_id(id))
+                throw config_error(fmt::format(
+                    "{}:{}: \"{}\" is not a valid id (letters, digits, - . _ ~ only)",
+                    spec_.file.string(), line_number, id));
+            ++total_;
+        }
+        if (total_ == 0)
+            throw config_error(fmt::format("{}: the id file holds no ids", spec_.file.string()));
+        file_.open(spec_.file);
+        if (!file_)
+            throw config_error(fmt::format("{}: cannot read the id file", spec_.file.string()));
+        break;
+    }
+    }
+}
+
+std::optional<std::string> id_source::next_from_file() {
+    std::string line;
+    while (std::getline(file_, line)) {
+        std::string id = id_from_line(line);
+        if (!id.empty())
+            return id;
+    }
+    return std::nullopt;
+}
+
+std::optional<job_item> id_source::next() {
+    if (exhausted())
+        return std::nullopt;
+
+    job_item item;
+    item.sequence = next_sequence_;
+    switch (spec_.source) {
+    case id_spec::kind::range:
+        item.id = std::to_string(spec_.first + static_cast<std::int64_t>(next_sequence_));
+        break;
+    case id_spec::kind::list:
+        item.id = spec_.list[next_sequence_];
+        break;
+    case id_spec::kind::file: {
+        auto id = next_from_file();
+        if (!id) // the file shrank since it was counted
+            throw config_error(fmt::format("{}: the id file changed during the run",
+                                           spec_.file.string()));
+        item.id = std::move(*id);
+        break;
+    }
+    }
+    ++next_sequence_;
+    return item;
+}
+
+void id_source::skip_to(std::uint64_t sequence) {
+    while (next_sequence_ < sequence && next())
+        ;
+}
+
+} // namespace fetchctl

@@ -1,0 +1,310 @@
+// job_runner.cpp: see job_runner.hpp.
+#include "job_runner.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <sstream>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <toml++/toml.h>
+
+#include "config_error.hpp"
+#include "exit_codes.hpp"
+#include "failed_items_file.hpp"
+#include "id_source.hpp"
+#include "job_spec.hpp"
+#include "journal.hpp"
+#include "plugin_host.hpp"
+#include "plugin_loader.hpp"
+#include "run_stats.hpp"
+#include "scheduler.hpp"
+#include "sink_client.hpp"
+#include "stop_signals.hpp"
+#include "transport_client.hpp"
+
+namespace fetchctl {
+namespace {
+
+namespace fs = std::filesystem;
+
+// FNV-1a: stable across builds and platforms, unlike std::hash.
+std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = 14695981039346656037ull) {
+    for (unsigned char c : text) {
+        hash ^= c;
+        hash *= 1099511628211ull;
+    }
+    return hash;
+}
+
+/// What makes two runs "the same job" for resuming: the ids, the URL, and
+/// where and how the output is written. Rates, retries and the transport
+/// may change between an interrupted run and its resumption.
+std::string job_fingerprint(const job_spec &spec) {
+    std::ostringstream identity;
+    identity << spec.request.url_template << '\n';
+    switch (spec.ids.source) {
+    case id_spec::kind::range: identity << "range " << spec.ids.first << ' ' << spec.ids.last; break;
+    case id_spec::kind::list:
+        identity << "list";
+        for (const auto &id : spec.ids.list)
+            identity << ' ' << id;
+        break;
+    case id_spec::kind::file: identity << "file " << spec.ids.file.string(); break;
+    }
+    identity << '\n' << spec.sink.plugin.name << '\n' << spec.sink.output.string() << '\n';
+    if (spec.sink.plugin.options)
+        identity << toml::toml_formatter(*spec.sink.plugin.options);
+    return fmt::format("{:016x}", fnv1a(identity.str()));
+}
+
+/// Refuses an output whose folder is missing or not writable before
+/// anything is created, with the key to change.
+void check_writable(const fs::path &file, const std::string &key, const job_spec &spec) {
+    const fs::path folder = file.parent_path();
+    std::error_code error;
+    if (!fs::is_directory(folder, error))
+        throw config_error(fmt::format("{}: [sink] {}: the folder {} does not exist",
+                                       spec.config_path.string(), key, folder.string()));
+    if (::access(folder.c_str(), W_OK) != 0)
+        throw config_error(fmt::format("{}: [sink] {}: cannot write in {}: {}",
+                                       spec.config_path.string(), key, folder.string(),
+                                       std::strerror(errno)));
+    if (fs::is_directory(file, error))
+        throw config_error(fmt::format("{}: [sink] {}: {} is a folder, not a file",
+                                       spec.config_path.string(), key, file.string()));
+    if (fs::exists(file, error) && ::access(file.c_str(), W_OK) != 0)
+        throw config_error(fmt::format("{}: [sink] {}: cannot write {}: {}",
+                                       spec.config_path.string(), key, file.string(),
+                                       std::strerror(errno)));
+}
+
+/// Loads a plugin, prefixing a failure with where the config names it.
+std::shared_ptr<const loaded_plugin> load_plugin(const plugin_loader &loader,
+                                                 const plugin_choice &choice,
+                                                 std::uint32_t kind) {
+    try {
+        return loader.load(choice.name, kind);
+    } catch (const config_error &error) {
+        throw config_error(fmt::format("{}: {}", choice.location, error.what()));
+    }
+}
+
+struct prepared_job {
+    job_spec spec;
+    plugin_loader loader;
+    std::shared_ptr<const loaded_plugin> transport;
+    std::shared_ptr<const loaded_plugin> sink;
+};
+
+prepared_job prepare(const run_options &options) {
+    job_spec spec = load_job_spec(options.config, fs::current_path());
+    plugin_loader loader(plugin_loader::default_search_path([&] {
+        std::vector<fs::path> dirs = options.plugin_dirs;
+        dirs.insert(dirs.end(), spec.plugin_path.begin(), spec.plugin_path.end());
+        return dirs;
+    }()));
+    auto transport = load_plugin(loader, spec.transport, FC_KIND_TRANSPORT);
+    auto sink = load_plugin(loader, spec.sink.plugin, FC_KIND_SINK);
+    return {std::move(spec), std::move(loader), std::move(transport), std::move(sink)};
+}
+
+void print_summary(const run_stats &stats, const job_spec &spec, const std::string &ending) {
+    spdlog::default_logger()->flush();
+    std::fflush(stdout);
+    std::fputs(format_summary(stats, spec.sink.output.string(),
+                              spec.sink.failed_output.string(), ending)
+                   .c_str(),
+               stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+int run_prepared(prepared_job &job, const run_options &options) {
+    const job_spec &spec = job.spec;
+    id_source ids(spec.ids);
+    check_writable(spec.sink.output, "output", spec);
+    check_writable(spec.sink.failed_output, "failed_output", spec);
+    check_writable(spec.sink.journal, "journal", spec);
+
+    // Resume or start over.
+    const std::string fingerprint = job_fingerprint(spec);
+    journal_state previous;
+    try {
+        previous = journal::read(spec.sink.journal);
+    } catch (const std::runtime_error &error) {
+        throw config_error(error.what());
+    }
+    std::optional<journal_checkpoint> resume;
+    if (!options.fresh && previous.exists && !previous.complete && previous.last) {
+        if (previous.fingerprint != fingerprint)
+            throw config_error(fmt::format(
+                "{}: this journal is from an interrupted run of a different job (the ids, URL "
+                "or output changed since). Rerun with --fresh to start over, or restore the "
+                "old config to finish that run",
+                spec.sink.journal.string()));
+        resume = previous.last;
+    }
+
+    run_stats stats;
+    stats.total_items = ids.total();
+    std::optional<journal> log_book;
+    std::optional<std::string> sink_checkpoint;
+    std::uint64_t first_sequence = 0;
+    if (resume) {
+        if (resume->next_sequence > ids.total())
+            throw config_error(fmt::format("{}: the journal is past the end of the job; rerun "
+                                           "with --fresh",
+                                           spec.sink.journal.string()));
+        first_sequence = resume->next_sequence;
+        stats.written = stats.resumed_written = resume->written;
+        stats.failed = stats.resumed_failed = resume->failed;
+        sink_checkpoint = resume->sink_checkpoint;
+        ids.skip_to(first_sequence);
+        log_book.emplace(journal::append_to(spec.sink.journal));
+        spdlog::info("resuming an interrupted run: {} of {} items already done ({} written, "
+                     "{} failed)",
+                     first_sequence, ids.total(), resume->written, resume->failed);
+    } else {
+        log_book.emplace(journal::create(spec.sink.journal, fingerprint));
+    }
+
+    // The sink first, so no request is made before there is somewhere to
+    // put the answer; the transport is destroyed first (reverse order), so
+    // no answer arrives after the sink is gone.
+    plugin_host sink_host(spec.sink.plugin, spec.config_path);
+    sink_client sink(job.sink, sink_host, spec.sink.output.string(), sink_checkpoint);
+    failed_items_file failed(spec.sink.failed_output, resume ? &resume->failed_bytes : nullptr);
+
+    completion_queue answers;
+    plugin_host transport_host(spec.transport, spec.config_path);
+    transport_client transport(job.transport, transport_host, answers);
+    stop_signals::on_signal([&answers] { answers.wake(); });
+
+    spdlog::info("fetching {} items from {} with {} ({} at a time), {} to {} with {}",
+                 ids.total() - first_sequence, spec.request.url_template, transport.name(),
+                 transport.max_in_flight(),
+                 spec.rate.requests_per_second > 0
+                     ? fmt::format("at most {} requests/s", spec.rate.requests_per_second)
+                     : std::string("no rate limit"),
+                 spec.sink.output.string(), sink.name());
+
+    scheduler driver(spec, ids, transport, answers, sink, failed, *log_book, stats,
+                     stop_signals::requests(), first_sequence);
+    const run_ending ending = driver.run();
+    stop_signals::on_signal(nullptr);
+    stats.elapsed_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - stats.started).count();
+
+    switch (ending) {
+    case run_ending::complete:
+        print_summary(stats, spec, stats.failed == 0 ? "complete" : "complete, with failures");
+        return stats.failed == 0 ? exit_code::ok : exit_code::items_failed;
+    case run_ending::interrupted:
+        print_summary(stats, spec, "interrupted; run again to resume");
+        return exit_code::interrupted;
+    case run_ending::deadline:
+        print_summary(stats, spec, "deadline reached; run again to resume");
+        return exit_code::items_failed;
+    case run_ending::sink_failed:
+        print_summary(stats, spec, "stopped by a sink error; run again to resume");
+        return exit_code::run_error;
+    }
+    return exit_code::run_error;
+}
+
+template <class Body> int guarded(Body &&body) {
+    try {
+        return body();
+    } catch (const config_error &error) {
+        spdlog::error("{}", error.what());
+        return exit_code::config_error;
+    } catch (const std::exception &error) {
+        spdlog::error("{}", error.what());
+        return exit_code::run_error;
+    }
+}
+
+} // namespace
+
+int run_job(const run_options &options) {
+    return guarded([&] {
+        prepared_job job = prepare(options);
+        return run_prepared(job, options);
+    });
+}
+
+int validate_job(const run_options &options) {
+    return guarded([&] {
+        prepared_job job = prepare(options);
+        const job_spec &spec = job.spec;
+        id_source ids(spec.ids);
+        check_writable(spec.sink.output, "output", spec);
+        check_writable(spec.sink.failed_output, "failed_output", spec);
+        check_writable(spec.sink.journal, "journal", spec);
+
+        // Each plugin checks its own table when it is created. The sink is
+        // pointed at a scratch file so the real output is not touched, and
+        // the transport is started and stopped without a request.
+        char scratch_template[] = "/tmp/fetchctl-validate-XXXXXX";
+        const int scratch_fd = ::mkstemp(scratch_template);
+        if (scratch_fd < 0)
+            throw std::runtime_error(fmt::format("cannot create a scratch file in /tmp: {}",
+                                                 std::strerror(errno)));
+        ::close(scratch_fd);
+        const std::string scratch = scratch_template;
+        try {
+            plugin_host sink_host(spec.sink.plugin, spec.config_path);
+            sink_client sink(job.sink, sink_host, scratch, std::nullopt);
+        } catch (...) {
+            std::remove(scratch.c_str());
+            throw;
+        }
+        std::remove(scratch.c_str());
+
+        completion_queue answers;
+        plugin_host transport_host(spec.transport, spec.config_path);
+        transport_client transport(job.transport, transport_host, answers);
+
+        std::fprintf(stdout, "%s: valid: %llu ids, transport %s, sink %s -> %s\n",
+                     spec.config_path.c_str(), static_cast<unsigned long long>(ids.total()),
+                     transport.name().c_str(), job.sink->name().c_str(),
+                     spec.sink.output.c_str());
+        return exit_code::ok;
+    });
+}
+
+int list_plugins(const run_options &options) {
+    return guarded([&] {
+        std::vector<fs::path> dirs = options.plugin_dirs;
+        if (!options.config.empty()) {
+            job_spec spec = load_job_spec(options.config, fs::current_path());
+            dirs.insert(dirs.end(), spec.plugin_path.begin(), spec.plugin_path.end());
+        }
+        plugin_loader loader(plugin_loader::default_search_path(dirs));
+        const auto plugins = loader.list();
+        std::printf("%-10s %-16s %-10s %-5s %s\n", "KIND", "NAME", "VERSION", "ABI", "PATH");
+        for (const plugin_info &p : plugins) {
+            const std::string abi =
+                p.problem.empty() || p.abi_major ? fmt::format("{}.{}", p.abi_major, p.abi_minor)
+                                                 : "-";
+            std::printf("%-10s %-16s %-10s %-5s %s\n",
+                        p.problem.empty() ? kind_name(p.kind) : "BROKEN", p.name.c_str(),
+                        p.version.empty() ? "-" : p.version.c_str(), abi.c_str(),
+                        p.path.c_str());
+            if (!p.problem.empty())
+                std::printf("           cannot be used: %s\n", p.problem.c_str());
+        }
+        if (plugins.empty()) {
+            std::printf("no plugins found; searched:\n");
+            for (const fs::path &dir : loader.search_path())
+                std::printf("  %s\n", dir.c_str());
+        }
+        return exit_code::ok;
+    });
+}
+
+} // namespace fetchctl

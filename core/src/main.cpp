@@ -1,0 +1,101 @@
+// main.cpp: the fetchctl command line.
+//
+//   fetchctl [run] --config FILE [--fresh]   run a job (the default)
+//   fetchctl validate --config FILE          check a job without running it
+//   fetchctl plugins [--config FILE]         list the plugins found
+//
+// Logs go to stdout through spdlog, one line per event.
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "exit_codes.hpp"
+#include "fetchctl/plugin.h"
+#include "job_runner.hpp"
+#include "stop_signals.hpp"
+
+namespace {
+
+void set_up_logging(int verbosity) {
+    auto logger = spdlog::stdout_color_mt("fetchctl");
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+    logger->set_level(verbosity < 0   ? spdlog::level::warn
+                      : verbosity > 0 ? spdlog::level::debug
+                                      : spdlog::level::info);
+    logger->flush_on(spdlog::level::trace);
+    spdlog::set_default_logger(logger);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    // Before any thread starts, so every thread inherits the blocked mask.
+    fetchctl::stop_signals::install();
+
+    CLI::App app{"fetchctl: fetch many items from a rate-limited HTTP API, exactly once each",
+                 "fetchctl"};
+    app.set_version_flag("--version", "fetchctl " FETCHCTL_VERSION " (plugin ABI " +
+                                          std::to_string(FETCHCTL_ABI_MAJOR) + "." +
+                                          std::to_string(FETCHCTL_ABI_MINOR) + ")");
+    app.footer("Exit codes: 0 every item written; 1 some items failed (listed in the "
+               "failed-items file) or the deadline passed; 2 bad usage, config or plugin; "
+               "3 the run stopped on a sink or I/O error; 130 interrupted (run again to "
+               "resume).");
+
+    fetchctl::run_options options;
+    bool quiet = false;
+    bool verbose = false;
+    std::vector<std::string> plugin_dirs;
+
+    auto add_common = [&](CLI::App &command, bool config_required) {
+        auto *config = command.add_option("-c,--config", options.config, "The job file (TOML)");
+        if (config_required)
+            config->required();
+        command.add_option("--plugin-dir", plugin_dirs,
+                           "A folder to search for plugins first (repeatable)");
+        command.add_flag("-q,--quiet", quiet, "Log only warnings and errors");
+        command.add_flag("-v,--verbose", verbose, "Log every request");
+    };
+
+    app.require_subcommand(0, 1);
+    auto *run = app.add_subcommand("run", "Run a job (the default command)");
+    add_common(*run, true);
+    run->add_flag("--fresh", options.fresh,
+                  "Start over even if an interrupted run of this job can be resumed");
+
+    auto *validate =
+        app.add_subcommand("validate", "Check a job file and its plugins; no network, no output");
+    add_common(*validate, true);
+
+    auto *plugins = app.add_subcommand("plugins", "List the plugins found, usable or not");
+    add_common(*plugins, false);
+
+    // `fetchctl --config F` means `fetchctl run --config F`.
+    add_common(app, false);
+    app.add_flag("--fresh", options.fresh,
+                 "Start over even if an interrupted run of this job can be resumed");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError &error) {
+        const int code = app.exit(error);
+        return code == 0 ? 0 : fetchctl::exit_code::config_error;
+    }
+
+    set_up_logging(quiet ? -1 : verbose ? 1 : 0);
+    for (const std::string &dir : plugin_dirs)
+        options.plugin_dirs.emplace_back(dir);
+
+    if (*validate)
+        return fetchctl::validate_job(options);
+    if (*plugins)
+        return fetchctl::list_plugins(options);
+    if (options.config.empty()) {
+        std::fprintf(stderr, "fetchctl: --config is required\n%s", app.help().c_str());
+        return fetchctl::exit_code::config_error;
+    }
+    return fetchctl::run_job(options);
+}

@@ -1,0 +1,123 @@
+// scheduler: drives one job from its ids to the sink.
+//
+// The only owner of item state, on one thread (the caller of run()). Each
+// turn of its loop:
+//   1. moves retries whose time has come into the ready set;
+//   2. starts attempts while the transport has room, the limiter grants a
+//      token and the reorder window has space for new ids;
+//   3. writes finished items to the sink in id order, failed ones to the
+//      failed-items file, and checkpoints the journal every so often;
+//   4. sleeps until an answer arrives, a retry or token is due, or a stop
+//      is requested; then applies retry_policy to each answer.
+// Memory is bounded by the reorder window, not by the number of ids.
+//
+// Stopping (SIGINT/SIGTERM or the deadline): no new attempts; answers to
+// requests in flight are still taken; what is finished in order is written
+// and checkpointed; the rest is left for the next run. A second stop
+// request abandons requests in flight.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <queue>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "fetchctl/plugin.h"
+#include "id_source.hpp"
+#include "job_spec.hpp"
+#include "rate_limiter.hpp"
+#include "retry_policy.hpp"
+#include "run_stats.hpp"
+
+namespace fetchctl {
+
+class completion_queue;
+class failed_items_file;
+class journal;
+class sink_client;
+class transport_client;
+struct transport_answer;
+
+enum class run_ending { complete, interrupted, deadline, sink_failed };
+
+class scheduler {
+public:
+    using clock = std::chrono::steady_clock;
+
+    /// Everything is borrowed and must outlive run(). `ids` is positioned at
+    /// `first_sequence` (a resumed run starts past what is done).
+    scheduler(const job_spec &spec, id_source &ids, transport_client &transport,
+              completion_queue &answers, sink_client &sink, failed_items_file &failed,
+              journal &journal, run_stats &stats, const std::atomic<int> &stop_requests,
+              std::uint64_t first_sequence);
+
+    run_ending run();
+
+private:
+    struct active_item {
+        std::string id;
+        std::string url;
+        int attempts = 0;
+        int redirects = 0;
+    };
+    struct finished_item {
+        std::string id;
+        bool written = false;
+        std::string body;
+        int status = 0;
+        std::string status_text; // failed items: last status or error kind
+        std::string reason;      // failed items
+    };
+    using timer = std::pair<clock::time_point, std::uint64_t>;
+
+    void release_due_retries(clock::time_point now);
+    void dispatch(clock::time_point now, clock::time_point &wake);
+    bool admit();
+    void start_attempt(std::uint64_t sequence);
+    void handle(const transport_answer &answer, clock::time_point now);
+    void finish(std::uint64_t sequence, finished_item item);
+    void emit();
+    void checkpoint(bool complete);
+    bool all_done() const;
+    void begin_stopping(const char *why);
+
+    const job_spec &spec_;
+    id_source &ids_;
+    transport_client &transport_;
+    completion_queue &answers_;
+    sink_client &sink_;
+    failed_items_file &failed_;
+    journal &journal_;
+    run_stats &stats_;
+    const std::atomic<int> &stop_requests_;
+
+    std::mt19937_64 random_;
+    retry_policy policy_;
+    rate_limiter limiter_;
+    std::size_t capacity_;
+    std::vector<fc_header_v1> request_headers_;
+
+    std::unordered_map<std::uint64_t, active_item> active_;
+    std::set<std::uint64_t> ready_; // lowest sequence first: frees the window
+    std::priority_queue<timer, std::vector<timer>, std::greater<timer>> retry_timers_;
+    std::unordered_map<std::uint64_t, std::uint64_t> in_flight_; // request id -> sequence
+    std::map<std::uint64_t, finished_item> finished_;            // the reorder window
+    std::uint64_t next_to_emit_;
+    std::uint64_t next_to_admit_;
+    std::uint64_t next_request_id_ = 1;
+
+    std::size_t since_checkpoint_ = 0;
+    clock::time_point last_checkpoint_;
+    std::optional<clock::time_point> deadline_;
+    bool stopping_ = false;
+    bool deadline_reached_ = false;
+};
+
+} // namespace fetchctl

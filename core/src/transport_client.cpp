@@ -1,0 +1,119 @@
+// transport_client.cpp: see transport_client.hpp.
+#include "transport_client.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "plugin_host.hpp"
+#include "plugin_loader.hpp"
+
+namespace fetchctl {
+
+namespace {
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+} // namespace
+
+std::optional<std::string> transport_answer::header(std::string_view name) const {
+    for (const auto &[key, value] : headers) {
+        if (equal_ignoring_case(key, name))
+            return value;
+    }
+    return std::nullopt;
+}
+
+void completion_queue::push(transport_answer answer) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        answers_.push_back(std::move(answer));
+    }
+    ready_.notify_one();
+}
+
+void completion_queue::wake() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        woken_ = true;
+    }
+    ready_.notify_one();
+}
+
+std::vector<transport_answer> completion_queue::take(
+    std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait_until(lock, deadline, [&] { return !answers_.empty() || woken_; });
+    woken_ = false;
+
+    std::vector<transport_answer> taken;
+    taken.reserve(answers_.size());
+    for (auto &answer : answers_)
+        taken.push_back(std::move(answer));
+    answers_.clear();
+    return taken;
+}
+
+transport_client::transport_client(std::shared_ptr<const loaded_plugin> plugin,
+                                   plugin_host &host, completion_queue &queue)
+    : plugin_(std::move(plugin)), table_(plugin_->descriptor().transport), queue_(queue) {
+    const int32_t status = table_->create(host.abi(), &transport_client::on_complete, this,
+                                          &instance_);
+    const bool created = status == FC_OK && instance_ != nullptr;
+    try {
+        host.check_after_create(created);
+    } catch (...) {
+        if (created)
+            table_->destroy(instance_);
+        throw;
+    }
+    if (!created)
+        throw std::runtime_error(fmt::format("transport \"{}\" failed to start (see the log)",
+                                             plugin_->name()));
+    max_in_flight_ = std::max<std::uint32_t>(1, table_->max_in_flight(instance_));
+}
+
+transport_client::~transport_client() {
+    if (instance_)
+        table_->destroy(instance_);
+}
+
+std::string transport_client::name() const {
+    return plugin_->name();
+}
+
+bool transport_client::submit(const fc_request_v1 &request) {
+    return table_->submit(instance_, &request) == FC_OK;
+}
+
+void transport_client::on_complete(void *ctx, const fc_response_v1 *response) {
+    // Runs on a transport thread: copy and hand over, nothing more. Fields
+    // are read only if the plugin's struct is large enough to have them.
+    if (!ctx || !response)
+        return;
+    auto &client = *static_cast<transport_client *>(ctx);
+
+    transport_answer answer;
+    answer.request_id = response->request_id;
+    answer.transport_error = response->transport_error;
+    if (response->error_message)
+        answer.error_message = response->error_message;
+    answer.status = response->status;
+    for (std::size_t i = 0; i < response->header_count && response->headers; ++i) {
+        const fc_header_v1 &h = response->headers[i];
+        answer.headers.emplace_back(h.name ? h.name : "", h.value ? h.value : "");
+    }
+    if (response->body && response->body_size > 0)
+        answer.body.assign(response->body, response->body_size);
+    client.queue_.push(std::move(answer));
+}
+
+} // namespace fetchctl
