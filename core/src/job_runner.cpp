@@ -112,6 +112,44 @@ prepared_job prepare(const run_options &options) {
     return {std::move(spec), std::move(loader), std::move(transport), std::move(sink)};
 }
 
+/// Lets each plugin check its own table before anything real is touched:
+/// the sink is pointed at a scratch file, so a config error leaves the real
+/// output alone, and the transport is started and stopped without a request.
+void check_plugin_configs(const prepared_job &job) {
+    const job_spec &spec = job.spec;
+    char scratch_template[] = "/tmp/fetchctl-check-XXXXXX";
+    const int scratch_fd = ::mkstemp(scratch_template);
+    if (scratch_fd < 0)
+        throw std::runtime_error(fmt::format("cannot create a scratch file in /tmp: {}",
+                                             std::strerror(errno)));
+    ::close(scratch_fd);
+    const std::string scratch = scratch_template;
+    try {
+        plugin_host sink_host(spec.sink.plugin, spec.config_path);
+        sink_client sink(job.sink, sink_host, scratch, std::nullopt);
+    } catch (...) {
+        std::remove(scratch.c_str());
+        throw;
+    }
+    std::remove(scratch.c_str());
+
+    completion_queue answers;
+    plugin_host transport_host(spec.transport, spec.config_path);
+    transport_client transport(job.transport, transport_host, answers);
+}
+
+/// Everything that can be checked before the first byte is written: the
+/// ids, the output locations, each plugin's config. Returns the ids.
+id_source check_before_start(const prepared_job &job) {
+    const job_spec &spec = job.spec;
+    id_source ids(spec.ids);
+    check_writable(spec.sink.output, "output", spec);
+    check_writable(spec.sink.failed_output, "failed_output", spec);
+    check_writable(spec.sink.journal, "journal", spec);
+    check_plugin_configs(job);
+    return ids;
+}
+
 void print_summary(const run_stats &stats, const job_spec &spec, const std::string &ending) {
     spdlog::default_logger()->flush();
     std::fflush(stdout);
@@ -125,10 +163,7 @@ void print_summary(const run_stats &stats, const job_spec &spec, const std::stri
 
 int run_prepared(prepared_job &job, const run_options &options) {
     const job_spec &spec = job.spec;
-    id_source ids(spec.ids);
-    check_writable(spec.sink.output, "output", spec);
-    check_writable(spec.sink.failed_output, "failed_output", spec);
-    check_writable(spec.sink.journal, "journal", spec);
+    id_source ids = check_before_start(job);
 
     // Resume or start over.
     const std::string fingerprint = job_fingerprint(spec);
@@ -241,37 +276,10 @@ int validate_job(const run_options &options) {
     return guarded([&] {
         prepared_job job = prepare(options);
         const job_spec &spec = job.spec;
-        id_source ids(spec.ids);
-        check_writable(spec.sink.output, "output", spec);
-        check_writable(spec.sink.failed_output, "failed_output", spec);
-        check_writable(spec.sink.journal, "journal", spec);
-
-        // Each plugin checks its own table when it is created. The sink is
-        // pointed at a scratch file so the real output is not touched, and
-        // the transport is started and stopped without a request.
-        char scratch_template[] = "/tmp/fetchctl-validate-XXXXXX";
-        const int scratch_fd = ::mkstemp(scratch_template);
-        if (scratch_fd < 0)
-            throw std::runtime_error(fmt::format("cannot create a scratch file in /tmp: {}",
-                                                 std::strerror(errno)));
-        ::close(scratch_fd);
-        const std::string scratch = scratch_template;
-        try {
-            plugin_host sink_host(spec.sink.plugin, spec.config_path);
-            sink_client sink(job.sink, sink_host, scratch, std::nullopt);
-        } catch (...) {
-            std::remove(scratch.c_str());
-            throw;
-        }
-        std::remove(scratch.c_str());
-
-        completion_queue answers;
-        plugin_host transport_host(spec.transport, spec.config_path);
-        transport_client transport(job.transport, transport_host, answers);
-
+        const id_source ids = check_before_start(job);
         std::fprintf(stdout, "%s: valid: %llu ids, transport %s, sink %s -> %s\n",
                      spec.config_path.c_str(), static_cast<unsigned long long>(ids.total()),
-                     transport.name().c_str(), job.sink->name().c_str(),
+                     job.transport->name().c_str(), job.sink->name().c_str(),
                      spec.sink.output.c_str());
         return exit_code::ok;
     });

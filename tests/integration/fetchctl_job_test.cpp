@@ -1,0 +1,438 @@
+// fetchctl end to end: the real binary, the bundled plugins and the mock
+// API on an ephemeral loopback port. Each test checks outcomes (rows, exit
+// codes, the failed-items file, the journal), never timings.
+#include <catch2/catch.hpp>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "child_process.hpp"
+#include "command_runner.hpp"
+#include "csv_reader.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::vector<std::string> reference_columns = {
+    "order_id", "account_id", "company", "status", "currency",
+    "subtotal", "tax", "total", "created_at"};
+
+fc_test::child_process start_server(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--host", "127.0.0.1", "--port", "0"});
+    return fc_test::child_process::start(ORDERS_SERVER_PATH, args);
+}
+
+struct job_options {
+    int port = 0;
+    std::string ids = "from = 1\nto = 20";
+    std::string transport = "curl_threads";
+    std::string sink = "csv_sink";
+    std::string sink_options;
+    double rate = 0;
+    int max_retries = 5;
+    double delay = 0.2;
+    int checkpoint_every = 200;
+    std::string extra;
+};
+
+std::string job_file(const job_options &o) {
+    return "[request]\nurl = \"http://127.0.0.1:" + std::to_string(o.port) +
+           "/item/{id}\"\ntimeout = 10\n"
+           "[ids]\n" + o.ids + "\n"
+           "[rate]\nrequests_per_second = " + std::to_string(o.rate) + "\n"
+           "[retry]\nmax_retries = " + std::to_string(o.max_retries) +
+           "\ndelay = " + std::to_string(o.delay) + "\n"
+           "[transport]\nplugin = \"" + o.transport + "\"\n"
+           "[sink]\nplugin = \"" + o.sink + "\"\noutput = \"out.csv\"\n"
+           "checkpoint_every = " + std::to_string(o.checkpoint_every) + "\n" +
+           (o.sink_options.empty() ? "" : "[sink." + o.sink + "]\n" + o.sink_options + "\n") +
+           o.extra;
+}
+
+fc_test::command_result run_fetchctl(const fs::path &dir, std::vector<std::string> args) {
+    return fc_test::run_command(FETCHCTL_PATH, args, dir);
+}
+
+fc_test::command_result run_job(const fc_test::scratch_dir &dir, const job_options &options,
+                                std::vector<std::string> extra_args = {}) {
+    fc_test::write_file(dir.path() / "job.toml", job_file(options));
+    std::vector<std::string> args = {"run", "--config", "job.toml"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    return run_fetchctl(dir.path(), args);
+}
+
+/// The CSV's data rows keyed by order_id; fails the test on a duplicate.
+std::map<std::string, fc_test::csv_row> rows_by_id(const fs::path &csv) {
+    const auto rows = fc_test::parse_csv(fc_test::read_file(csv));
+    REQUIRE_FALSE(rows.empty());
+    CHECK(rows.front() == reference_columns);
+    std::map<std::string, fc_test::csv_row> by_id;
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        REQUIRE(rows[i].size() == reference_columns.size());
+        const bool fresh = by_id.emplace(rows[i][0], rows[i]).second;
+        INFO("order_id " << rows[i][0]);
+        CHECK(fresh);
+    }
+    return by_id;
+}
+
+std::string http_get(int port, const std::string &path) {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::istream &body = session.receiveResponse(response);
+    std::string text;
+    Poco::StreamCopier::copyToString(body, text);
+    REQUIRE(response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK);
+    return text;
+}
+
+/// The raw JSON text of a top-level scalar member, as the server sent it.
+std::string raw_member(const std::string &body, const std::string &key) {
+    const std::string needle = "\"" + key + "\":";
+    auto at = body.find(needle);
+    REQUIRE(at != std::string::npos);
+    at += needle.size();
+    while (body[at] == ' ')
+        ++at;
+    const auto end = body.find_first_of(",}", at);
+    return body.substr(at, end - at);
+}
+
+/// Checks every row against what a calm server (no faults, no limit, the
+/// same seed) answers for the same id: strings decoded, numbers verbatim.
+void check_values_match_server(const std::map<std::string, fc_test::csv_row> &rows) {
+    auto reference = start_server({"--rate", "0", "--failure-rate", "0", "--latency-ms", "0"});
+    for (const auto &[id, row] : rows) {
+        const std::string body = http_get(reference.port(), "/item/" + id);
+        const auto order = nlohmann::json::parse(body);
+        INFO("order " << id << ": " << body);
+        CHECK(row[0] == raw_member(body, "order_id"));
+        CHECK(row[1] == raw_member(body, "account_id"));
+        CHECK(row[2] == order["company"].get<std::string>());
+        CHECK(row[3] == order["status"].get<std::string>());
+        CHECK(row[4] == order["currency"].get<std::string>());
+        CHECK(row[5] == raw_member(body, "subtotal"));
+        CHECK(row[6] == raw_member(body, "tax"));
+        CHECK(row[7] == raw_member(body, "total"));
+        CHECK_FALSE(row[8].empty());
+    }
+}
+
+std::set<std::string> id_range(int first, int last) {
+    std::set<std::string> ids;
+    for (int id = first; id <= last; ++id)
+        ids.insert(std::to_string(id));
+    return ids;
+}
+
+template <class Map> std::set<std::string> keys(const Map &map) {
+    std::set<std::string> result;
+    for (const auto &entry : map)
+        result.insert(entry.first);
+    return result;
+}
+
+/// The failed-items file as id -> last status.
+std::map<std::string, std::string> failed_items(const fs::path &file) {
+    std::map<std::string, std::string> failed;
+    std::istringstream lines(fc_test::read_file(file));
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.empty() || line[0] == '#')
+            continue;
+        const auto tab = line.find('\t');
+        const auto tab2 = line.find('\t', tab + 1);
+        REQUIRE(tab != std::string::npos);
+        REQUIRE(tab2 != std::string::npos);
+        failed.emplace(line.substr(0, tab), line.substr(tab + 1, tab2 - tab - 1));
+    }
+    return failed;
+}
+
+std::size_t count_of(const std::string &text, const std::string &needle) {
+    std::size_t count = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+        ++count;
+    return count;
+}
+
+} // namespace
+
+TEST_CASE("job - a flaky, rate-limited server: every id once, values as served", "[job]") {
+    auto server = start_server({}); // the reference server: 20/s, 10% 500s, 50-150 ms
+    fc_test::scratch_dir dir("fetchctl-job");
+    job_options options;
+    options.port = server.port();
+    options.ids = "from = 1\nto = 40";
+    options.rate = 19.5;
+
+    const auto result = run_job(dir, options);
+    INFO(result.output);
+    CHECK(result.status == 0);
+    CHECK_THAT(result.output, Catch::Contains("summary: complete"));
+    CHECK_THAT(result.output, Catch::Contains("40 written, 0 failed, of 40"));
+
+    const auto rows = rows_by_id(dir.path() / "out.csv");
+    CHECK(keys(rows) == id_range(1, 40));
+    check_values_match_server(rows);
+
+    // Written in id order, so two runs diff cleanly.
+    const auto all = fc_test::parse_csv(fc_test::read_file(dir.path() / "out.csv"));
+    for (std::size_t i = 1; i < all.size(); ++i)
+        CHECK(all[i][0] == std::to_string(i));
+    CHECK(failed_items(dir.path() / "out.csv.failed.tsv").empty());
+}
+
+TEST_CASE("job - every request failing: each item fails after max_retries", "[job]") {
+    auto server = start_server({"--failure-rate", "1.0", "--latency-ms", "0", "--rate", "0"});
+    fc_test::scratch_dir dir("fetchctl-job");
+    job_options options;
+    options.port = server.port();
+    options.ids = "from = 1\nto = 4";
+    options.max_retries = 2;
+    options.delay = 0.05;
+
+    const auto result = run_job(dir, options);
+    INFO(result.output);
+    CHECK(result.status == 1);
+    CHECK(count_of(result.output, "retrying in") == 4 * 2);
+    CHECK(count_of(result.output, "giving up") == 4);
+    CHECK_THAT(result.output, Catch::Contains("0 written, 4 failed, of 4"));
+    CHECK_THAT(result.output, Catch::Contains("requests   12 "));
+
+    const auto failed = failed_items(dir.path() / "out.csv.failed.tsv");
+    CHECK(keys(failed) == id_range(1, 4));
+    for (const auto &[id, status] : failed)
+        CHECK(status == "500");
+    const auto rows = fc_test::parse_csv(fc_test::read_file(dir.path() / "out.csv"));
+    CHECK(rows.size() == 1); // the header alone
+}
+
+TEST_CASE("job - ids the server does not have fail at once, without retries", "[job]") {
+    auto server = start_server({"--max-id", "5", "--failure-rate", "0", "--latency-ms", "0",
+                                "--rate", "0"});
+    fc_test::scratch_dir dir("fetchctl-job");
+    job_options options;
+    options.port = server.port();
+    options.ids = "from = 1\nto = 8";
+
+    const auto result = run_job(dir, options);
+    INFO(result.output);
+    CHECK(result.status == 1);
+    CHECK(count_of(result.output, "retrying in") == 0);
+    CHECK(count_of(result.output, "HTTP 404, not retryable (attempt 1/6); giving up") == 3);
+
+    CHECK(keys(rows_by_id(dir.path() / "out.csv")) == id_range(1, 5));
+    const auto failed = failed_items(dir.path() / "out.csv.failed.tsv");
+    CHECK(keys(failed) == id_range(6, 8));
+
+    // The failed-items file is a valid id list for a later run.
+    options.ids = "file = \"out.csv.failed.tsv\"";
+    fs::rename(dir.path() / "out.csv.failed.tsv", dir.path() / "retry.tsv");
+    options.ids = "file = \"" + (dir.path() / "retry.tsv").string() + "\"";
+    const auto again = run_job(dir, options);
+    INFO(again.output);
+    CHECK_THAT(again.output, Catch::Contains("0 written, 3 failed, of 3"));
+}
+
+TEST_CASE("job - 429s with Retry-After pause everyone and every item still lands", "[job]") {
+    auto server = start_server({"--rate", "5", "--failure-rate", "0", "--latency-ms", "0"});
+    fc_test::scratch_dir dir("fetchctl-job");
+    job_options options;
+    options.port = server.port();
+    options.ids = "from = 1\nto = 12";
+    options.max_retries = 10;
+
+    const auto result = run_job(dir, options);
+    INFO(result.output);
+    CHECK(result.status == 0);
+    CHECK_THAT(result.output, Catch::Contains("as Retry-After asks"));
+    CHECK(keys(rows_by_id(dir.path() / "out.csv")) == id_range(1, 12));
+}
+
+TEST_CASE("job - an unknown plugin name lists what is available", "[job][plugins]") {
+    fc_test::scratch_dir dir("fetchctl-job");
+    job_options options;
+    options.port = 9; // never contacted
+    options.transport = "nope";
+    const auto result = run_job(dir, options);
+    INFO(result.output);
+    CHECK(result.status == 2);
+    CHECK_THAT(result.output, Catch::Contains("job.toml:"));
+    CHECK_THAT(result.output, Catch::Contains("no transport plugin named \"nope\""));
+    CHECK_THAT(result.output, Catch::Contains("curl_threads"));
+    CHECK_FALSE(fs::exists(dir.path() / "out.csv"));
+}
+
+TEST_CASE("job - a plugin built for another ABI major version is refused", "[job][plugins]") {
+    fc_test::scratch_dir dir("fetchctl-job");
+    job_options options;
+    options.port = 9; // never contacted
+    options.transport = "wrong_abi_transport";
+    const auto result = run_job(dir, options, {"--plugin-dir", FIXTURE_PLUGIN_DIR});
+    INFO(result.output);
+    CHECK(result.status == 2);
+    CHECK_THAT(result.output, Catch::Contains("built for plugin ABI 2.0"));
+    CHECK_THAT(result.output, Catch::Contains("speaks 1.0"));
+    CHECK_FALSE(fs::exists(dir.path() / "out.csv"));
+
+    const auto listing = run_fetchctl(dir.path(), {"plugins", "--plugin-dir", FIXTURE_PLUGIN_DIR});
+    CHECK_THAT(listing.output, Catch::Contains("BROKEN") && Catch::Contains("wrong_abi_transport"));
+    CHECK_THAT(listing.output, Catch::Contains("curl_threads"));
+}
+
+TEST_CASE("job - a sink error stops the run without journaling unwritten items", "[job]") {
+    auto server = start_server({"--failure-rate", "0", "--latency-ms", "0", "--rate", "0"});
+    fc_test::scratch_dir dir("fetchctl-job");
+    job_options options;
+    options.port = server.port();
+    options.sink = "failing_sink";
+    options.sink_options = "fail_after = 5";
+    options.checkpoint_every = 2;
+
+    const auto result = run_job(dir, options, {"--plugin-dir", FIXTURE_PLUGIN_DIR});
+    INFO(result.output);
+    CHECK(result.status == 3);
+    CHECK_THAT(result.output, Catch::Contains("failed to write item 6"));
+
+    // The journal never claims more than the sink accepted.
+    const std::string journal = fc_test::read_file(dir.path() / "out.csv.journal");
+    INFO(journal);
+    CHECK(journal.find("next=6") == std::string::npos);
+    CHECK(journal.find("next=7") == std::string::npos);
+    CHECK(journal.find("complete") == std::string::npos);
+}
+
+TEST_CASE("job - bad config exits 2 and writes nothing", "[job][config]") {
+    fc_test::scratch_dir dir("fetchctl-job");
+    fc_test::write_file(dir.path() / "job.toml", "[request]\nurl = \"http://127.0.0.1:9/{id}\"\n"
+                                                 "[ids]\nfrom = 1\nto = \"ten\"\n");
+    const auto result = run_fetchctl(dir.path(), {"--config", "job.toml"});
+    INFO(result.output);
+    CHECK(result.status == 2);
+    CHECK_THAT(result.output, Catch::Contains("job.toml:5: [ids] to: expected an integer"));
+    CHECK_FALSE(fs::exists(dir.path() / "out.csv"));
+
+    const auto missing = run_fetchctl(dir.path(), {"--config", "missing.toml"});
+    CHECK(missing.status == 2);
+    CHECK_THAT(missing.output, Catch::Contains("missing.toml: cannot read the config file"));
+
+    job_options options;
+    options.port = 9;
+    fc_test::write_file(dir.path() / "job.toml",
+                        job_file(options) + "[sink.csv_sink]\ncolumn = [\"order_id\"]\n");
+    const auto typo = run_fetchctl(dir.path(), {"--config", "job.toml"});
+    INFO(typo.output);
+    CHECK(typo.status == 2);
+    CHECK_THAT(typo.output, Catch::Contains("[sink.csv_sink] column: unknown key"));
+    CHECK_FALSE(fs::exists(dir.path() / "out.csv"));
+}
+
+TEST_CASE("job - killed at random moments, rerun: every id exactly once", "[job][resume]") {
+    auto server = start_server({"--rate", "0", "--failure-rate", "0.1", "--latency-ms", "5:40"});
+    fc_test::scratch_dir dir("fetchctl-resume");
+    job_options options;
+    options.port = server.port();
+    options.ids = "from = 1\nto = 400";
+    options.delay = 0.05;
+    options.checkpoint_every = 15;
+    fc_test::write_file(dir.path() / "job.toml", job_file(options));
+
+    std::mt19937 random(20261204);
+    std::uniform_int_distribution<int> pause_ms(50, 600);
+    int killed = 0;
+    for (int round = 0; round < 8; ++round) {
+        fc_test::running_command run(FETCHCTL_PATH, {"--config", "job.toml"}, dir.path(),
+                                     dir.path() / "run.log");
+        const auto at = std::chrono::milliseconds(pause_ms(random));
+        if (run.wait_for(at))
+            break; // it finished before the kill; the job is done
+        run.send(round % 3 == 2 ? SIGTERM : SIGKILL);
+        const auto status = run.wait_for(30s);
+        REQUIRE(status);
+        INFO("round " << round << " output:\n" << run.output());
+        CHECK((*status == -SIGKILL || *status == 130 || *status == 0));
+        ++killed;
+    }
+    CHECK(killed > 0);
+
+    const auto last = run_fetchctl(dir.path(), {"--config", "job.toml"});
+    INFO(last.output);
+    CHECK(last.status == 0);
+    CHECK_THAT(last.output, Catch::Contains("400 written, 0 failed, of 400"));
+
+    const auto all = fc_test::parse_csv(fc_test::read_file(dir.path() / "out.csv"));
+    REQUIRE(all.size() == 401);
+    CHECK(all[0] == reference_columns);
+    for (std::size_t i = 1; i < all.size(); ++i)
+        REQUIRE(all[i][0] == std::to_string(i));
+
+    // A finished job run again starts over rather than appending.
+    const auto again = run_fetchctl(dir.path(), {"--config", "job.toml"});
+    CHECK(again.status == 0);
+    CHECK(fc_test::parse_csv(fc_test::read_file(dir.path() / "out.csv")).size() == 401);
+}
+
+TEST_CASE("job - SIGINT stops cleanly with a summary; the rerun finishes", "[job][resume]") {
+    auto server = start_server({"--rate", "0", "--failure-rate", "0", "--latency-ms", "20"});
+    fc_test::scratch_dir dir("fetchctl-sigint");
+    job_options options;
+    options.port = server.port();
+    options.ids = "from = 1\nto = 300";
+    options.rate = 100;
+    fc_test::write_file(dir.path() / "job.toml", job_file(options));
+
+    {
+        fc_test::running_command run(FETCHCTL_PATH, {"--config", "job.toml"}, dir.path(),
+                                     dir.path() / "run.log");
+        REQUIRE_FALSE(run.wait_for(1s));
+        run.send(SIGINT);
+        const auto status = run.wait_for(30s);
+        REQUIRE(status);
+        INFO(run.output());
+        CHECK(*status == 130);
+        CHECK_THAT(run.output(), Catch::Contains("summary: interrupted"));
+        CHECK_THAT(run.output(), Catch::Contains("left for the next run"));
+    }
+    const auto rest = run_fetchctl(dir.path(), {"--config", "job.toml"});
+    INFO(rest.output);
+    CHECK(rest.status == 0);
+    CHECK_THAT(rest.output, Catch::Contains("resuming an interrupted run"));
+    CHECK(keys(rows_by_id(dir.path() / "out.csv")) == id_range(1, 300));
+}
+
+TEST_CASE("job - poco_async writes the same rows as curl_threads", "[job][transports]") {
+    auto server = start_server({"--rate", "0", "--failure-rate", "0.1", "--latency-ms", "5:30"});
+    std::map<std::string, std::map<std::string, fc_test::csv_row>> by_transport;
+    for (const char *transport : {"curl_threads", "poco_async"}) {
+        fc_test::scratch_dir dir("fetchctl-transport");
+        job_options options;
+        options.port = server.port();
+        options.ids = "from = 1\nto = 120";
+        options.transport = transport;
+        options.delay = 0.05;
+        const auto result = run_job(dir, options);
+        INFO(transport << ":\n" << result.output);
+        REQUIRE(result.status == 0);
+        auto rows = rows_by_id(dir.path() / "out.csv");
+        for (auto &[id, row] : rows)
+            row[8].clear(); // created_at is the time of the answer
+        by_transport[transport] = rows;
+    }
+    CHECK(by_transport["curl_threads"].size() == 120);
+    CHECK(by_transport["curl_threads"] == by_transport["poco_async"]);
+}
