@@ -106,6 +106,9 @@ std::string check_latency(std::string& spec) {
 }  // namespace
 
 parse_result parse_options(int argc, char** argv) {
+    // Ranges rather than CLI::NonNegativeNumber: its error message prints
+    // the full 309-digit value of DBL_MAX.
+    constexpr int max_int = std::numeric_limits<int>::max();
     server_options opts;
     std::string latency = "50:150";
     std::vector<std::string> fault_specs;
@@ -127,7 +130,7 @@ parse_result parse_options(int argc, char** argv) {
     app.add_option("--rate", opts.rate,
                    "Requests per second per client IP, in fixed windows "
                    "aligned to the clock second; 0 disables the limit")
-        ->capture_default_str()->check(CLI::NonNegativeNumber);
+        ->capture_default_str()->check(CLI::Range(0, max_int));
     app.add_option("--failure-rate", opts.failure_rate,
                    "Probability that an item request answers 500")
         ->capture_default_str()->check(CLI::Range(0.0, 1.0));
@@ -145,11 +148,11 @@ parse_result parse_options(int argc, char** argv) {
     app.add_option("--max-keepalive-requests", opts.max_keepalive_requests,
                    "Requests per connection before the server closes it; "
                    "0 = unlimited")
-        ->capture_default_str()->check(CLI::NonNegativeNumber);
+        ->capture_default_str()->check(CLI::Range(0, max_int));
     app.add_option("--listen-delay-ms", opts.listen_delay_ms,
                    "Wait this long before binding (clients are refused "
                    "until then)")
-        ->capture_default_str()->check(CLI::NonNegativeNumber);
+        ->capture_default_str()->check(CLI::Range(0, max_int));
     app.add_option("--fault", fault_specs,
                    "Inject a fault: KIND[:OPTION]... (see below)")
         ->allow_extra_args(false)

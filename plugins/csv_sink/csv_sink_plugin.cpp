@@ -1,0 +1,303 @@
+// csv_sink_plugin.cpp - the C ABI face of csv_sink (fetchctl/plugin.h).
+//
+// Holds the static descriptor, reads the [sink.csv_sink] table through the
+// host's getters, and wraps csv_sink in trampolines that catch every
+// exception: nothing may unwind into the host. The host calls every sink
+// function from one thread, so an instance needs no locking.
+#include <fetchctl/plugin.h>
+
+#include "csv_sink.hpp"
+
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#ifndef FETCHCTL_CSV_SINK_VERSION
+#define FETCHCTL_CSV_SINK_VERSION "0.0.0"
+#endif
+
+namespace {
+
+using namespace fetchctl::csv_sink;
+
+// A struct from the other side is usable only if it is large enough to
+// hold the field being read (older peers send smaller structs).
+#define FETCHCTL_HAS_FIELD(ptr, type, field) \
+    ((ptr)->struct_size >= offsetof(type, field) + sizeof((ptr)->field))
+
+struct instance {
+    instance(const fc_host_v1 *host_in, sink_settings settings,
+             const std::string &path, const char *checkpoint)
+        : host(host_in), output(path),
+          sink(std::move(settings), path, checkpoint) {}
+
+    const fc_host_v1 *host;
+    std::string output;
+    csv_sink sink;
+};
+
+void log(const fc_host_v1 &host, int32_t level, const std::string &message) {
+    host.log(host.host_ctx, level, message.c_str());
+}
+
+// The last line of defence: formats without allocating, so that reporting
+// a failure (even std::bad_alloc) cannot itself throw.
+void log_failure(const fc_host_v1 &host, const char *what,
+                 const char *cause) noexcept {
+    char line[1024];
+    std::snprintf(line, sizeof line, "%s: %s", what, cause);
+    host.log(host.host_ctx, FC_LOG_ERROR, line);
+}
+
+// Runs `body` and turns anything it throws into a logged FC_ERROR.
+template <typename Body>
+int32_t guarded(const fc_host_v1 &host, const char *what,
+                Body &&body) noexcept {
+    try {
+        return body();
+    } catch (const std::exception &error) {
+        log_failure(host, what, error.what());
+    } catch (...) {
+        log_failure(host, what, "unknown failure");
+    }
+    return FC_ERROR;
+}
+
+// Everything create() relies on, checked before the first call through it.
+bool host_usable(const fc_host_v1 *host) noexcept {
+    return host != nullptr && host->abi_major == FETCHCTL_ABI_MAJOR &&
+           FETCHCTL_HAS_FIELD(host, fc_host_v1, config_error) &&
+           host->log != nullptr && host->config_string != nullptr &&
+           host->config_bool != nullptr &&
+           host->config_string_at != nullptr &&
+           host->config_error != nullptr;
+}
+
+bool reject(const fc_host_v1 &host, const char *key, const std::string &why) {
+    host.config_error(host.host_ctx, key, why.c_str());
+    return false;
+}
+
+// FC_ERROR means the host has already reported the key; any unknown code
+// is treated the same way, as the ABI asks of the host.
+bool read_bool(const fc_host_v1 &host, const char *key, bool &value) {
+    int32_t flag = 0;
+    const int32_t rc = host.config_bool(host.host_ctx, key, &flag);
+    if (rc == FC_OK) {
+        value = flag != 0;
+    }
+    return rc == FC_OK || rc == FC_NOT_FOUND;
+}
+
+bool read_columns(const fc_host_v1 &host, sink_settings &settings) {
+    std::vector<std::string> names;
+    for (std::size_t i = 0;; ++i) {
+        const char *name = nullptr;
+        const int32_t rc =
+            host.config_string_at(host.host_ctx, "columns", i, &name);
+        if (rc == FC_NOT_FOUND) {
+            break;
+        }
+        if (rc != FC_OK) {
+            return false;
+        }
+        if (name == nullptr) {
+            return reject(host, "columns", "the host returned no string");
+        }
+        names.emplace_back(name);
+    }
+
+    // TODO: `columns = []` also reads as FC_NOT_FOUND at index 0, so an
+    // empty list silently means the default columns; the ABI has no way
+    // to tell an empty array from an absent key.
+    if (names.empty()) {
+        names = default_columns();
+    }
+    if (std::string problem = set_columns(settings, names); !problem.empty()) {
+        return reject(host, "columns", problem);
+    }
+    return true;
+}
+
+bool read_line_ending(const fc_host_v1 &host, sink_settings &settings) {
+    const char *value = nullptr;
+    const int32_t rc = host.config_string(host.host_ctx, "line_ending", &value);
+    if (rc == FC_NOT_FOUND) {
+        return true;
+    }
+    if (rc != FC_OK) {
+        return false;
+    }
+
+    const std::string ending = value != nullptr ? value : "";
+    if (ending == "crlf") {
+        settings.csv.line_ending = "\r\n";
+    } else if (ending == "lf") {
+        settings.csv.line_ending = "\n";
+    } else {
+        return reject(host, "line_ending",
+                      "expected \"crlf\" or \"lf\", saw \"" + ending + "\"");
+    }
+    return true;
+}
+
+// Reads every key before judging, so the host never reports a key this
+// plugin supports as unknown, and the operator sees every bad value in
+// one go rather than one per attempt.
+bool read_settings(const fc_host_v1 &host, sink_settings &settings) {
+    bool ok = read_columns(host, settings);
+    ok = read_line_ending(host, settings) && ok;
+    ok = read_bool(host, "formula_guard", settings.csv.formula_guard) && ok;
+    ok = read_bool(host, "header", settings.header) && ok;
+    return ok;
+}
+
+std::string describe(const sink_settings &settings) {
+    const bool crlf = settings.csv.line_ending == "\r\n";
+    return std::to_string(settings.columns.size()) + " columns, " +
+           (crlf ? "crlf" : "lf") + " line endings, " +
+           (settings.header ? "with" : "without") + " a header row" +
+           (settings.csv.formula_guard ? ", formula guard on" : "");
+}
+
+std::string opened_message(const instance &self, const std::string &format) {
+    const open_info &opened = self.sink.opened();
+    if (!opened.resumed) {
+        return "writing '" + self.output + "': " + format;
+    }
+    return "resuming '" + self.output + "' at byte " +
+           std::to_string(opened.offset) + " (" + format + "), dropping " +
+           std::to_string(opened.dropped) +
+           " bytes written after the checkpoint";
+}
+
+std::string item_name(const fc_record_v1 &record) {
+    std::string name = "item '";
+    name += record.item_id != nullptr ? record.item_id : "?";
+    name += "' (sequence " + std::to_string(record.sequence) + ")";
+    return name;
+}
+
+int32_t sink_create(const fc_host_v1 *host, const fc_sink_open_v1 *open,
+                    void **out) noexcept {
+    if (out == nullptr) {
+        return FC_ERROR;
+    }
+    *out = nullptr;
+    // Without a usable host there is nowhere to report why.
+    if (!host_usable(host)) {
+        return FC_ERROR;
+    }
+
+    return guarded(*host, "cannot open the output", [&] {
+        if (open == nullptr ||
+            !FETCHCTL_HAS_FIELD(open, fc_sink_open_v1, resume_checkpoint)) {
+            log(*host, FC_LOG_ERROR, "create() got no usable open request");
+            return FC_ERROR;
+        }
+
+        sink_settings settings;
+        if (!read_settings(*host, settings)) {
+            return FC_ERROR;
+        }
+        const std::string format = describe(settings);
+
+        auto self = std::make_unique<instance>(
+            host, std::move(settings),
+            open->output != nullptr ? open->output : "",
+            open->resume_checkpoint);
+        log(*host, FC_LOG_INFO, opened_message(*self, format));
+        *out = self.release();
+        return FC_OK;
+    });
+}
+
+int32_t sink_write(void *opaque, const fc_record_v1 *record) noexcept {
+    auto *self = static_cast<instance *>(opaque);
+    if (self == nullptr) {
+        return FC_ERROR;
+    }
+
+    return guarded(*self->host, "a record was not written", [&] {
+        if (record == nullptr ||
+            !FETCHCTL_HAS_FIELD(record, fc_record_v1, body_size) ||
+            (record->body == nullptr && record->body_size != 0)) {
+            log(*self->host, FC_LOG_ERROR, "write() got no usable record");
+            return FC_ERROR;
+        }
+
+        const std::string_view body(
+            record->body != nullptr ? record->body : "", record->body_size);
+        std::string problem;
+        try {
+            problem = self->sink.write(body);
+        } catch (const std::exception &error) {
+            problem = error.what();
+        }
+        if (problem.empty()) {
+            return FC_OK;
+        }
+
+        // TODO: bad data stops the whole run, because the ABI has no
+        // per-record "rejected" status for the core to record and go on.
+        log(*self->host, FC_LOG_ERROR,
+            item_name(*record) + " was not written: " + problem);
+        return FC_ERROR;
+    });
+}
+
+int32_t sink_flush(void *opaque, char *checkpoint) noexcept {
+    auto *self = static_cast<instance *>(opaque);
+    if (self == nullptr || checkpoint == nullptr) {
+        return FC_ERROR;
+    }
+
+    return guarded(*self->host, "flush failed", [&] {
+        const std::string token = self->sink.flush();
+        if (token.size() >= FC_CHECKPOINT_MAX) {
+            log(*self->host, FC_LOG_ERROR, "checkpoint token is too long");
+            return FC_ERROR;
+        }
+        std::memcpy(checkpoint, token.c_str(), token.size() + 1);
+        return FC_OK;
+    });
+}
+
+void sink_destroy(void *opaque) noexcept {
+    std::unique_ptr<instance> self(static_cast<instance *>(opaque));
+    if (!self) {
+        return;
+    }
+
+    // Only rows after the last checkpoint are at stake; a resumed run cuts
+    // the file back to that checkpoint anyway.
+    guarded(*self->host, "closing failed, unflushed rows may be lost", [&] {
+        self->sink.close();
+        return FC_OK;
+    });
+}
+
+const fc_sink_v1 sink_table = {
+    sizeof(fc_sink_v1), sink_create, sink_write, sink_flush, sink_destroy,
+};
+
+const fc_plugin_v1 descriptor = {
+    sizeof(fc_plugin_v1),
+    FETCHCTL_ABI_MAJOR,
+    FETCHCTL_ABI_MINOR,
+    FC_KIND_SINK,
+    "csv_sink",
+    FETCHCTL_CSV_SINK_VERSION,
+    "writes records as RFC 4180 CSV, resumable at byte checkpoints",
+    nullptr,
+    &sink_table,
+};
+
+} // namespace
+
+extern "C" FETCHCTL_PLUGIN_EXPORT const fc_plugin_v1 *fc_plugin_entry(void) {
+    return &descriptor;
+}

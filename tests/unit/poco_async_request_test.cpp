@@ -1,0 +1,98 @@
+// Unit tests of poco_async's request side: URL parsing into a target, and
+// the request head the transport writes.
+#include "http_target.hpp"
+#include "request_writer.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace fetchctl::poco_async;
+
+TEST_CASE("target - http URLs become host, port and raw request-target",
+          "[poco_async][target]") {
+    const auto r = parse_target("http://Example.COM:8080/a%2Fb/c?x=1&y=%20#frag");
+    REQUIRE(r.error == target_error::none);
+    CHECK(r.target.host == "example.com");
+    CHECK(r.target.port == 8080);
+    // Escapes stay as written: %2F is not a path separator.
+    CHECK(r.target.request_target == "/a%2Fb/c?x=1&y=%20");
+    CHECK(r.target.host_header == "example.com:8080");
+    CHECK(r.target.pool_key == "example.com:8080");
+
+    const auto bare = parse_target("http://127.0.0.1");
+    REQUIRE(bare.error == target_error::none);
+    CHECK(bare.target.port == 80);
+    CHECK(bare.target.request_target == "/");
+    CHECK(bare.target.host_header == "127.0.0.1");
+
+    const auto query_only = parse_target("http://h?q=1");
+    REQUIRE(query_only.error == target_error::none);
+    CHECK(query_only.target.request_target == "/?q=1");
+
+    const auto v6 = parse_target("http://[::1]:9000/p");
+    REQUIRE(v6.error == target_error::none);
+    CHECK(v6.target.host == "::1");
+    CHECK(v6.target.host_header == "[::1]:9000");
+}
+
+TEST_CASE("target - https and other schemes are refused with a reason",
+          "[poco_async][target]") {
+    const auto tls = parse_target("https://example.com/x");
+    CHECK(tls.error == target_error::tls_unsupported);
+    CHECK(tls.message.find("https") != std::string::npos);
+
+    CHECK(parse_target("ftp://example.com/x").error == target_error::unsupported_scheme);
+    CHECK(parse_target("").error == target_error::invalid);
+    CHECK(parse_target("http://exa mple.com/").error == target_error::invalid);
+    CHECK(parse_target("http:///path").error == target_error::invalid);
+    CHECK(parse_target("http://h:99999/").error == target_error::invalid);
+}
+
+TEST_CASE("request - the head carries defaults unless the caller sets them",
+          "[poco_async][request]") {
+    const auto target = parse_target("http://127.0.0.1:8080/items?id=7").target;
+    built_request out;
+    std::string why;
+
+    SECTION("defaults") {
+        REQUIRE(build_request("GET", target, {{"X-Tag", "a b"}}, out, why));
+        CHECK(out.bytes == "GET /items?id=7 HTTP/1.1\r\n"
+                           "Host: 127.0.0.1:8080\r\n"
+                           "Connection: keep-alive\r\n"
+                           "Accept-Encoding: identity\r\n"
+                           "X-Tag: a b\r\n"
+                           "\r\n");
+        CHECK_FALSE(out.wants_close);
+        CHECK_FALSE(out.head_method);
+    }
+    SECTION("the caller's own Host, Connection and Accept-Encoding win") {
+        REQUIRE(build_request("HEAD", target,
+                              {{"host", "api.example"},
+                               {"Connection", "close"},
+                               {"Accept-Encoding", "gzip"}},
+                              out, why));
+        CHECK(out.bytes == "HEAD /items?id=7 HTTP/1.1\r\n"
+                           "host: api.example\r\n"
+                           "Connection: close\r\n"
+                           "Accept-Encoding: gzip\r\n"
+                           "\r\n");
+        CHECK(out.wants_close);
+        CHECK(out.head_method);
+    }
+    SECTION("a POST without a body says so") {
+        REQUIRE(build_request("POST", target, {}, out, why));
+        CHECK(out.bytes.find("Content-Length: 0\r\n") != std::string::npos);
+    }
+}
+
+TEST_CASE("request - values that would break the framing are refused",
+          "[poco_async][request]") {
+    const auto target = parse_target("http://127.0.0.1/").target;
+    built_request out;
+    std::string why;
+    CHECK_FALSE(build_request("GET", target, {{"X-Evil", "a\r\nInjected: yes"}}, out, why));
+    CHECK_FALSE(build_request("GET", target, {{"Bad Name", "x"}}, out, why));
+    CHECK_FALSE(build_request("GET", target, {{"", "x"}}, out, why));
+    CHECK_FALSE(build_request("GE T", target, {}, out, why));
+    CHECK_FALSE(build_request("", target, {}, out, why));
+    CHECK(build_request("GET", target, {{"X-Empty", ""}}, out, why));
+}
