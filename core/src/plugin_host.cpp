@@ -1,6 +1,8 @@
 // plugin_host.cpp: see plugin_host.hpp.
 #include "plugin_host.hpp"
 
+#include <utility>
+
 #include <spdlog/spdlog.h>
 
 #include "config_error.hpp"
@@ -31,8 +33,12 @@ plugin_host::plugin_host(const plugin_choice &choice, const std::filesystem::pat
 }
 
 void plugin_host::log(void *ctx, int32_t level, const char *message) {
-    const plugin_host &host = self(ctx);
+    plugin_host &host = self(ctx);
     const char *text = message ? message : "(null)";
+    if (level >= FC_LOG_WARN) {
+        std::lock_guard<std::mutex> lock(host.mutex_);
+        host.last_logged_problem_ = text;
+    }
     switch (level) {
     case FC_LOG_DEBUG: spdlog::debug("{}: {}", host.instance_name_, text); break;
     case FC_LOG_INFO: spdlog::info("{}: {}", host.instance_name_, text); break;
@@ -116,6 +122,11 @@ int32_t plugin_host::config_error(void *ctx, const char *key, const char *messag
                         (message ? message : "invalid value");
     }
     return FC_ERROR;
+}
+
+std::string plugin_host::take_last_problem() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return std::exchange(last_logged_problem_, std::string());
 }
 
 void plugin_host::check_after_create(bool created) const {

@@ -35,6 +35,10 @@ public:
 
     const std::string &instance_name() const { return instance_name_; }
 
+    /// The last warning or error the plugin logged, cleared by the call;
+    /// a rejected record's reason.
+    std::string take_last_problem();
+
 private:
     static void log(void *ctx, int32_t level, const char *message);
     static int32_t config_string(void *ctx, const char *key, const char **value);
@@ -55,6 +59,7 @@ private:
     mutable std::mutex mutex_;
     toml_reader reader_;
     std::string problem_;
+    std::string last_logged_problem_;
 };
 
 } // namespace fetchctl

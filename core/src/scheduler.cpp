@@ -311,10 +311,19 @@ void scheduler::emit() {
             record.body = item.body.data();
             record.body_size = item.body.size();
             record.status = item.status;
-            if (!sink_.write(record))
+            switch (sink_.write(record)) {
+            case sink_client::write_result::written: ++stats_.written; break;
+            case sink_client::write_result::rejected:
+                item.status_text = std::to_string(item.status);
+                item.reason = sink_.rejection_reason();
+                spdlog::error("item {}: {}; giving up", item.id, item.reason);
+                failed_.add(item.id, item.status_text, item.reason);
+                ++stats_.failed;
+                break;
+            case sink_client::write_result::failed:
                 throw sink_failure(fmt::format("sink \"{}\" failed to write item {}",
                                                sink_.name(), item.id));
-            ++stats_.written;
+            }
         } else {
             failed_.add(item.id, item.status_text, item.reason);
             ++stats_.failed;

@@ -14,7 +14,7 @@ namespace fetchctl {
 sink_client::sink_client(std::shared_ptr<const loaded_plugin> plugin, plugin_host &host,
                          const std::string &output,
                          const std::optional<std::string> &resume_checkpoint)
-    : plugin_(std::move(plugin)), table_(plugin_->descriptor().sink) {
+    : plugin_(std::move(plugin)), table_(plugin_->descriptor().sink), host_(host) {
     fc_sink_open_v1 open{};
     open.struct_size = sizeof open;
     open.output = output.c_str();
@@ -43,8 +43,20 @@ std::string sink_client::name() const {
     return plugin_->name();
 }
 
-bool sink_client::write(const fc_record_v1 &record) {
-    return table_->write(instance_, &record) == FC_OK;
+sink_client::write_result sink_client::write(const fc_record_v1 &record) {
+    host_.take_last_problem(); // only what this write logs counts
+    switch (table_->write(instance_, &record)) {
+    case FC_OK: return write_result::written;
+    case FC_REJECTED: return write_result::rejected;
+    default: return write_result::failed;
+    }
+}
+
+std::string sink_client::rejection_reason() {
+    std::string logged = host_.take_last_problem();
+    if (logged.empty())
+        return fmt::format("rejected by sink \"{}\"", plugin_->name());
+    return fmt::format("rejected by sink \"{}\": {}", plugin_->name(), logged);
 }
 
 std::optional<std::string> sink_client::flush() {

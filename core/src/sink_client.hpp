@@ -25,7 +25,14 @@ public:
     sink_client(const sink_client &) = delete;
     sink_client &operator=(const sink_client &) = delete;
 
-    bool write(const fc_record_v1 &record);
+    enum class write_result { written, rejected, failed };
+
+    /// `rejected`: bad data, the item fails and the run goes on (the reason
+    /// is in rejection_reason()); `failed`: the sink cannot go on.
+    write_result write(const fc_record_v1 &record);
+
+    /// Why the last record was rejected, from what the sink logged.
+    std::string rejection_reason();
 
     /// Durably flushes; returns the checkpoint token, or nullopt on failure.
     std::optional<std::string> flush();
@@ -35,6 +42,7 @@ public:
 private:
     std::shared_ptr<const loaded_plugin> plugin_;
     const fc_sink_v1 *table_;
+    plugin_host &host_;
     void *instance_ = nullptr;
 };
 

@@ -86,6 +86,29 @@ fd_guard open_locked(const std::string &path, int flags, const char *purpose,
     return guard;
 }
 
+// Up to `count` bytes from the start of the file; fewer if it is shorter.
+std::string read_prefix(int fd, const std::string &path,
+                        std::size_t count) {
+    std::string prefix(count, '\0');
+    std::size_t done = 0;
+    while (done < count) {
+        const ssize_t got = ::pread(fd, prefix.data() + done, count - done,
+                                    static_cast<off_t>(done));
+        if (got < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            throw_errno("cannot read " + quoted(path), errno);
+        }
+        if (got == 0) {
+            break;
+        }
+        done += static_cast<std::size_t>(got);
+    }
+    prefix.resize(done);
+    return prefix;
+}
+
 std::string parent_directory(const std::string &path) {
     const std::size_t slash = path.rfind('/');
     if (slash == std::string::npos) {
@@ -160,16 +183,30 @@ csv_file csv_file::create(const std::string &path) {
 }
 
 csv_file csv_file::reopen(const std::string &path, std::uint64_t offset,
-                          std::uint64_t &dropped) {
+                          std::string_view header, std::uint64_t &dropped) {
     struct stat info {};
     fd_guard fd = open_locked(path, O_RDWR, "to resume", info);
 
+    // Every check comes before the truncation: a refused resume must leave
+    // the file exactly as the interrupted run left it.
     const auto size = static_cast<std::uint64_t>(info.st_size);
     if (size < offset) {
         throw file_error("cannot resume " + quoted(path) + ": it has " +
                          std::to_string(size) + " bytes, fewer than the " +
                          std::to_string(offset) +
                          " of the checkpoint (was it replaced or edited?)");
+    }
+    // A checkpoint inside the header would leave half a header behind;
+    // flush() never produces one, so the token is not from this output.
+    if (offset > 0 && offset < header.size()) {
+        throw file_error("cannot resume " + quoted(path) + ": the checkpoint "
+                         "at byte " + std::to_string(offset) +
+                         " falls inside the header row");
+    }
+    if (offset > 0 && read_prefix(fd.get(), path, header.size()) != header) {
+        throw file_error("cannot resume " + quoted(path) +
+                         ": it does not start with the header row of this "
+                         "config (were columns or line_ending changed?)");
     }
 
     const auto position = static_cast<off_t>(offset);
@@ -244,27 +281,6 @@ std::uint64_t csv_file::sync() {
         sync_dir_ = false;
     }
     return size_;
-}
-
-std::string csv_file::read_prefix(std::size_t count) const {
-    std::string prefix(count, '\0');
-    std::size_t done = 0;
-    while (done < count) {
-        const ssize_t got = ::pread(fd_, prefix.data() + done, count - done,
-                                    static_cast<off_t>(done));
-        if (got < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            throw_errno("cannot read " + quoted(path_), errno);
-        }
-        if (got == 0) {
-            break;
-        }
-        done += static_cast<std::size_t>(got);
-    }
-    prefix.resize(done);
-    return prefix;
 }
 
 void csv_file::close() {

@@ -36,11 +36,14 @@ public:
     static csv_file create(const std::string &path);
 
     /// Reopens `path` for a resumed run and truncates it to `offset`, so
-    /// appends continue where the checkpoint was taken. Fails when the file
-    /// is missing or shorter than `offset`. `dropped` receives the number
-    /// of bytes cut off.
+    /// appends continue where the checkpoint was taken. Unless `offset` is
+    /// 0, the file must start with `header` (the header row, or "" for
+    /// none), so that rows are never appended under other columns. Fails,
+    /// leaving the file untouched, when it is missing, shorter than
+    /// `offset` or has another header. `dropped` receives the number of
+    /// bytes cut off.
     static csv_file reopen(const std::string &path, std::uint64_t offset,
-                           std::uint64_t &dropped);
+                           std::string_view header, std::uint64_t &dropped);
 
     csv_file(csv_file &&other) noexcept;
     csv_file &operator=(csv_file &&) = delete;
@@ -59,10 +62,6 @@ public:
     /// it, its directory, so the new name survives a crash too). Returns
     /// size(), which is then durable.
     std::uint64_t sync();
-
-    /// Reads up to `count` bytes from the start of the file (already
-    /// written data only; call before appending).
-    std::string read_prefix(std::size_t count) const;
 
     /// Bytes accepted so far: the file's size once the buffer is written.
     std::uint64_t size() const noexcept { return size_; }

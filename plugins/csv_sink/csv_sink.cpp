@@ -50,18 +50,12 @@ csv_file open_output(const sink_settings &settings, const std::string &path,
         throw file_error("cannot resume '" + path + "': checkpoint '" +
                          shorten(token) + "' is not 'bytes=<offset>'");
     }
-    csv_file file = csv_file::reopen(path, *offset, info.dropped);
+    csv_file file = csv_file::reopen(path, *offset, header, info.dropped);
     info.resumed = true;
 
-    if (!header.empty()) {
-        // Nothing was durable yet, so the header never made it either.
-        if (*offset == 0) {
-            file.append(header);
-        } else if (file.read_prefix(header.size()) != header) {
-            throw file_error("cannot resume '" + path +
-                             "': it does not start with the header row of "
-                             "the configured columns and line_ending");
-        }
+    // Nothing was durable yet, so the header never made it either.
+    if (*offset == 0) {
+        file.append(header);
     }
     return file;
 }

@@ -13,20 +13,31 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #ifndef FETCHCTL_CSV_SINK_VERSION
 #define FETCHCTL_CSV_SINK_VERSION "0.0.0"
 #endif
 
-namespace {
-
-using namespace fetchctl::csv_sink;
+// Bad data is reported as FC_REJECTED, so the host fails that one item and
+// goes on. Against a header that predates the code, fall back to FC_ERROR;
+// a host that predates it reads the unknown code as FC_ERROR anyway.
+#ifdef FC_REJECTED
+#define FETCHCTL_CSV_BAD_DATA FC_REJECTED
+#else
+#define FETCHCTL_CSV_BAD_DATA FC_ERROR
+#endif
 
 // A struct from the other side is usable only if it is large enough to
 // hold the field being read (older peers send smaller structs).
-#define FETCHCTL_HAS_FIELD(ptr, type, field) \
+#define FETCHCTL_CSV_HAS_FIELD(ptr, type, field) \
     ((ptr)->struct_size >= offsetof(type, field) + sizeof((ptr)->field))
+
+namespace {
+
+using namespace fetchctl::csv_sink;
 
 struct instance {
     instance(const fc_host_v1 *host_in, sink_settings settings,
@@ -39,7 +50,8 @@ struct instance {
     csv_sink sink;
 };
 
-void log(const fc_host_v1 &host, int32_t level, const std::string &message) {
+void host_log(const fc_host_v1 &host, int32_t level,
+              const std::string &message) {
     host.log(host.host_ctx, level, message.c_str());
 }
 
@@ -69,7 +81,7 @@ int32_t guarded(const fc_host_v1 &host, const char *what,
 // Everything create() relies on, checked before the first call through it.
 bool host_usable(const fc_host_v1 *host) noexcept {
     return host != nullptr && host->abi_major == FETCHCTL_ABI_MAJOR &&
-           FETCHCTL_HAS_FIELD(host, fc_host_v1, config_error) &&
+           FETCHCTL_CSV_HAS_FIELD(host, fc_host_v1, config_error) &&
            host->log != nullptr && host->config_string != nullptr &&
            host->config_bool != nullptr &&
            host->config_string_at != nullptr &&
@@ -194,8 +206,9 @@ int32_t sink_create(const fc_host_v1 *host, const fc_sink_open_v1 *open,
 
     return guarded(*host, "cannot open the output", [&] {
         if (open == nullptr ||
-            !FETCHCTL_HAS_FIELD(open, fc_sink_open_v1, resume_checkpoint)) {
-            log(*host, FC_LOG_ERROR, "create() got no usable open request");
+            !FETCHCTL_CSV_HAS_FIELD(open, fc_sink_open_v1, resume_checkpoint)) {
+            host_log(*host, FC_LOG_ERROR,
+                     "create() got no usable open request");
             return FC_ERROR;
         }
 
@@ -205,11 +218,18 @@ int32_t sink_create(const fc_host_v1 *host, const fc_sink_open_v1 *open,
         }
         const std::string format = describe(settings);
 
-        auto self = std::make_unique<instance>(
-            host, std::move(settings),
-            open->output != nullptr ? open->output : "",
-            open->resume_checkpoint);
-        log(*host, FC_LOG_INFO, opened_message(*self, format));
+        std::unique_ptr<instance> self;
+        try {
+            self = std::make_unique<instance>(
+                host, std::move(settings),
+                open->output != nullptr ? open->output : "",
+                open->resume_checkpoint);
+        } catch (const file_error &error) {
+            // Its message already names the path and the cause.
+            host_log(*host, FC_LOG_ERROR, error.what());
+            return FC_ERROR;
+        }
+        host_log(*host, FC_LOG_INFO, opened_message(*self, format));
         *out = self.release();
         return FC_OK;
     });
@@ -223,29 +243,32 @@ int32_t sink_write(void *opaque, const fc_record_v1 *record) noexcept {
 
     return guarded(*self->host, "a record was not written", [&] {
         if (record == nullptr ||
-            !FETCHCTL_HAS_FIELD(record, fc_record_v1, body_size) ||
+            !FETCHCTL_CSV_HAS_FIELD(record, fc_record_v1, body_size) ||
             (record->body == nullptr && record->body_size != 0)) {
-            log(*self->host, FC_LOG_ERROR, "write() got no usable record");
+            host_log(*self->host, FC_LOG_ERROR,
+                     "write() got no usable record");
             return FC_ERROR;
         }
 
         const std::string_view body(
             record->body != nullptr ? record->body : "", record->body_size);
         std::string problem;
+        int32_t status = FETCHCTL_CSV_BAD_DATA;
         try {
             problem = self->sink.write(body);
         } catch (const std::exception &error) {
+            // The output failed, not the record: the sink cannot go on.
             problem = error.what();
+            status = FC_ERROR;
         }
         if (problem.empty()) {
             return FC_OK;
         }
 
-        // TODO: bad data stops the whole run, because the ABI has no
-        // per-record "rejected" status for the core to record and go on.
-        log(*self->host, FC_LOG_ERROR,
-            item_name(*record) + " was not written: " + problem);
-        return FC_ERROR;
+        // The host takes the last logged line as the item's failure reason.
+        host_log(*self->host, FC_LOG_ERROR,
+                 item_name(*record) + " was not written: " + problem);
+        return status;
     });
 }
 
@@ -258,7 +281,8 @@ int32_t sink_flush(void *opaque, char *checkpoint) noexcept {
     return guarded(*self->host, "flush failed", [&] {
         const std::string token = self->sink.flush();
         if (token.size() >= FC_CHECKPOINT_MAX) {
-            log(*self->host, FC_LOG_ERROR, "checkpoint token is too long");
+            host_log(*self->host, FC_LOG_ERROR,
+                     "checkpoint token is too long");
             return FC_ERROR;
         }
         std::memcpy(checkpoint, token.c_str(), token.size() + 1);

@@ -7,6 +7,13 @@
 #include <chrono>
 #include <stdexcept>
 
+// CURLOPT_PROTOCOLS_STR arrived in 7.85.0 (curl_multi_poll in 7.66.0 and
+// curl_multi_wakeup in 7.68.0): an older libcurl would fail every request
+// at run time, so refuse to build against one.
+#if LIBCURL_VERSION_NUM < 0x075500
+#error "curl_threads needs libcurl 7.85.0 or newer"
+#endif
+
 namespace fetchctl::curl_threads {
 
 namespace {

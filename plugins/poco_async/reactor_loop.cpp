@@ -62,6 +62,10 @@ void reactor_loop::start() {
 }
 
 void reactor_loop::stop() noexcept {
+    if (stopped_) {
+        return;
+    }
+    stopped_ = true;
     stopping_.store(true, std::memory_order_release);
     waker_.wake();
     if (started_) {

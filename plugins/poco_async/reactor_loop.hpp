@@ -152,7 +152,8 @@ private:
 
     resolver resolver_;
     Poco::Thread thread_;
-    bool started_ = false;
+    bool started_ = false; // host threads only, like stopped_
+    bool stopped_ = false;
 };
 
 } // namespace fetchctl::poco_async

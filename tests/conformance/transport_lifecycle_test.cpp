@@ -98,7 +98,7 @@ TEST_CASE("transport - destroy() with requests in flight is prompt and silent",
             REQUIRE(f.server.wait_for_requests("/hang-body", to_hang_body, 20s));
 
             const auto took = f.transport->destroy();
-            CHECK(took < 2000ms);
+            CHECK(took.count() < 2000);
             CHECK(f.collector.answer_count() == 0);
 
             // Anything arriving now is recorded as a violation by the
@@ -116,7 +116,7 @@ TEST_CASE("transport - an idle instance is created and destroyed quickly",
             for (int round = 0; round < 5; ++round) {
                 transport_fixture f(plugin);
                 const auto took = f.transport->destroy();
-                CHECK(took < 2000ms);
+                CHECK(took.count() < 2000);
                 f.finish();
             }
         }

@@ -27,4 +27,4 @@ add_dependencies(fetchctl_job_test fetchctl orders_server csv_sink curl_threads
 if(TARGET poco_async)
     add_dependencies(fetchctl_job_test poco_async)
 endif()
-catch_discover_tests(fetchctl_job_test TEST_PREFIX "job.")
+catch_discover_tests(fetchctl_job_test)

@@ -387,7 +387,7 @@ TEST_CASE("job - killed at random moments, rerun: every id exactly once", "[job]
     CHECK(fc_test::parse_csv(fc_test::read_file(dir.path() / "out.csv")).size() == 401);
 }
 
-TEST_CASE("job - SIGINT stops cleanly with a summary; the rerun finishes", "[job][resume]") {
+TEST_CASE("job - SIGINT stops cleanly with a summary, and the rerun finishes", "[job][resume]") {
     auto server = start_server({"--rate", "0", "--failure-rate", "0", "--latency-ms", "20"});
     fc_test::scratch_dir dir("fetchctl-sigint");
     job_options options;

@@ -122,12 +122,15 @@ raw_reply raw_get(const child_process& server, const std::string& path,
     socket.connect(Poco::Net::SocketAddress("127.0.0.1",
         static_cast<Poco::UInt16>(server.port())));
     socket.setReceiveTimeout(Poco::Timespan(read_timeout.count() * 1000));
+    // Connection: close, so bodies without a length end at end-of-stream
+    // instead of waiting out the read timeout.
     std::string request = "GET " + path + " HTTP/1.1\r\n"
-                          "Host: 127.0.0.1\r\n\r\n";
+                          "Host: 127.0.0.1\r\n"
+                          "Connection: close\r\n\r\n";
     socket.sendBytes(request.data(), static_cast<int>(request.size()));
 
-    // Read until the server ends the stream one way or another; keep-alive
-    // answers are cut off by the body length instead.
+    // Read until the server ends the stream one way or another, or until
+    // Content-Length bytes of body have arrived.
     raw_reply r;
     std::string all;
     char buffer[4096];

@@ -112,10 +112,10 @@ TEST_CASE("csv - reopen cuts the file back to the checkpoint",
     spit(path, "kept|torn tail");
 
     std::uint64_t dropped = 0;
-    csv_file file = csv_file::reopen(path, 5, dropped);
+    csv_file file = csv_file::reopen(path, 5, "kept", dropped);
     CHECK(dropped == 9);
     CHECK(file.size() == 5);
-    CHECK(file.read_prefix(100) == "kept|");
+    CHECK(slurp(path) == "kept|");
     file.append("new");
     file.close();
     CHECK(slurp(path) == "kept|new");
@@ -127,14 +127,36 @@ TEST_CASE("csv - reopen refuses a short or missing file",
     const std::string path = dir.file("out.csv");
     std::uint64_t dropped = 0;
 
-    CHECK_THROWS_WITH(csv_file::reopen(path, 0, dropped),
+    CHECK_THROWS_WITH(csv_file::reopen(path, 0, "", dropped),
                       Catch::Contains(path) &&
                           Catch::Contains("No such file or directory"));
 
     spit(path, "12345");
-    CHECK_THROWS_WITH(csv_file::reopen(path, 6, dropped),
+    CHECK_THROWS_WITH(csv_file::reopen(path, 6, "", dropped),
                       Catch::Contains("fewer than"));
     CHECK(slurp(path) == "12345");
+}
+
+TEST_CASE("csv - reopen refuses a file with another header",
+          "[csv_sink][file]") {
+    temp_dir dir;
+    const std::string path = dir.file("out.csv");
+    spit(path, "a,b\r\n1,2\r\n");
+    std::uint64_t dropped = 0;
+
+    CHECK_THROWS_WITH(csv_file::reopen(path, 5, "a,c\r\n", dropped),
+                      Catch::Contains("header"));
+    CHECK_THROWS_WITH(csv_file::reopen(path, 5, "a,b\n", dropped),
+                      Catch::Contains("header"));
+    // A checkpoint inside the header row cannot come from a flush().
+    CHECK_THROWS_WITH(csv_file::reopen(path, 3, "a,b\r\n", dropped),
+                      Catch::Contains("header"));
+    // Refusals change nothing.
+    CHECK(slurp(path) == "a,b\r\n1,2\r\n");
+
+    // At offset 0 nothing is kept, so there is no header to compare.
+    CHECK_NOTHROW(csv_file::reopen(path, 0, "x\r\n", dropped));
+    CHECK(dropped == 10);
 }
 
 TEST_CASE("csv - an unwritable path names the path and the cause",
@@ -192,9 +214,11 @@ TEST_CASE("csv - sink resume checks the header of the file",
         sink.close();
     }
 
+    const std::string before = slurp(path);
     CHECK_THROWS_WITH(
         csv_sink(settings_for({"id", "total"}), path, checkpoint.c_str()),
         Catch::Contains("header"));
+    CHECK(slurp(path) == before);
 
     sink_settings lf = settings_for({"id", "name"});
     lf.csv.line_ending = "\n";

@@ -260,6 +260,15 @@ TEST_CASE("csv - a bad checkpoint fails create", "[csv_sink][abi]") {
         CHECK(again.get() == nullptr);
         CHECK(host.logged(path, FC_LOG_ERROR));
     }
+
+    // A refused resume leaves the file as the interrupted run left it.
+    CHECK(slurp(path) == header);
+    host.set_strings("columns", {"order_id", "total"});
+    const std::string end = "bytes=" + std::to_string(slurp(path).size());
+    sink_instance other_columns(host, path, end.c_str());
+    CHECK(other_columns.status() == FC_ERROR);
+    CHECK(host.logged("header row", FC_LOG_ERROR));
+    CHECK(slurp(path) == header);
 }
 
 TEST_CASE("csv - an unwritable output fails create with the path",
@@ -284,7 +293,14 @@ TEST_CASE("csv - an unwritable output fails create with the path",
     CHECK(host.logged("no output path", FC_LOG_ERROR));
 }
 
-TEST_CASE("csv - a body that is not a JSON object fails its write",
+// Bad data is rejected per record where the ABI has the code for it.
+#ifdef FC_REJECTED
+constexpr std::int32_t bad_data = FC_REJECTED;
+#else
+constexpr std::int32_t bad_data = FC_ERROR;
+#endif
+
+TEST_CASE("csv - a body that is not a JSON object is rejected",
           "[csv_sink][abi]") {
     temp_dir dir;
     test_host host;
@@ -294,15 +310,18 @@ TEST_CASE("csv - a body that is not a JSON object fails its write",
     sink_instance out(host, path);
     REQUIRE(out.status() == FC_OK);
     CHECK(out.write("1", R"({"id":1})") == FC_OK);
-    CHECK(out.write("A-17", "<html>busy</html>") == FC_ERROR);
+    CHECK(out.write("A-17", "<html>busy</html>") == bad_data);
     CHECK(host.logged("item 'A-17' (sequence 1) was not written",
                       FC_LOG_ERROR));
-    CHECK(out.write("B-2", "[1]") == FC_ERROR);
+    CHECK(out.write("B-2", "[1]") == bad_data);
     CHECK(host.logged("item 'B-2'", FC_LOG_ERROR));
+    CHECK(host.logs().back().message.find("not a JSON object") !=
+          std::string::npos);
 
-    // A rejected body leaves no partial row behind.
-    CHECK(out.flush() == "bytes=7");
-    CHECK(slurp(path) == "id\r\n1\r\n");
+    // A rejected body leaves no partial row behind, and the sink goes on.
+    CHECK(out.write("3", R"({"id":3})") == FC_OK);
+    CHECK(out.flush() == "bytes=10");
+    CHECK(slurp(path) == "id\r\n1\r\n3\r\n");
 }
 
 TEST_CASE("csv - config values of the wrong type fail create",

@@ -50,6 +50,10 @@ extern "C" {
 #define FC_ERROR 1       /* failed; a message was logged or recorded */
 #define FC_UNSUPPORTED 2 /* the function or option is not implemented */
 #define FC_NOT_FOUND 3   /* config getters: key absent or index past the end */
+#define FC_REJECTED 4    /* sink write(): this record is bad data (say, not
+                            JSON); nothing of it was written. The host lists
+                            the item as failed, with the last message the
+                            sink logged as the reason, and goes on. */
 /* The host treats any other value as FC_ERROR. */
 
 /* ---- Plugin kinds (uint32_t) ------------------------------------------- */
@@ -222,8 +226,10 @@ typedef struct fc_sink_v1 {
      * FC_ERROR with a logged message naming the path. */
     int32_t (*create)(const fc_host_v1 *host, const fc_sink_open_v1 *open, void **instance);
 
-    /* Writes one record. FC_ERROR stops the run: the host writes nothing
-     * more and marks no unflushed record as done. */
+    /* Writes one record. FC_REJECTED: this record cannot be written (log
+     * why first); the run goes on. FC_ERROR: the sink cannot go on (disk
+     * full, closed connection); the host writes nothing more and marks no
+     * unflushed record as done. */
     int32_t (*write)(void *instance, const fc_record_v1 *record);
 
     /* Makes every record written so far durable (fsync or the equivalent)
