@@ -43,11 +43,17 @@ void waker::wake() noexcept {
 }
 
 void waker::drain() noexcept {
-    pending_.store(false, std::memory_order_release);
     char buffer[64];
     const int fd = read_end_.impl()->sockfd();
     while (::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT) > 0) {
     }
+    // Only now re-arm. Cleared before the read, a wake landing in between
+    // would have its byte swallowed here while leaving the flag set, and
+    // every later wake() would then skip its write: the reactor would sleep
+    // through new work. Cleared after, a wake that found the flag still set
+    // wrote nothing, but its work was queued before, so the caller's next
+    // look at the queues sees it.
+    pending_.store(false, std::memory_order_release);
 }
 
 } // namespace fetchctl::poco_async

@@ -33,9 +33,9 @@ public:
     /// submits cannot fill the pipe. Never blocks, never throws.
     void wake() noexcept;
 
-    /// Empties the read end. Call it before looking at the work queues, so
-    /// a wake that races with the drain still leaves a byte (or its work)
-    /// to be seen.
+    /// Empties the read end and re-arms wake(). Call it before looking at
+    /// the work queues: work queued before a wake() that wrote nothing is
+    /// then still found by that look.
     void drain() noexcept;
 
 private:

@@ -3,6 +3,7 @@
 // through the C ABI, such as name resolution (with an injected lookup, so
 // no real DNS is used), config-driven timeouts and max_in_flight.
 #include "reactor_loop.hpp"
+#include "waker.hpp"
 
 #include <fetchctl/plugin.h>
 
@@ -396,4 +397,33 @@ TEST_CASE("loop - requests that cannot be sent complete with OTHER from the reac
     CHECK(tls.message.find("https") != std::string::npos);
     CHECK(tls.thread != std::this_thread::get_id());
     CHECK(f.got.wait(2).error == FC_TRANSPORT_OTHER);
+}
+
+TEST_CASE("waker - a wake racing with a drain is never lost", "[poco_async][waker]") {
+    // The failure this guards against: drain() swallowing the byte of a
+    // concurrent wake() while leaving wake() disarmed, after which every
+    // wake is a no-op and the reactor sleeps through new work.
+    waker w;
+    for (int round = 0; round < 200; ++round) {
+        std::atomic<bool> go{false};
+        std::thread waking([&] {
+            while (!go) {
+            }
+            for (int i = 0; i < 50; ++i) {
+                w.wake();
+            }
+        });
+        go = true;
+        for (int i = 0; i < 50; ++i) {
+            w.drain();
+        }
+        waking.join();
+        w.drain();
+
+        // Whatever happened above, a wake now must be seen.
+        w.wake();
+        REQUIRE(w.socket().poll(Poco::Timespan(1, 0), Poco::Net::Socket::SELECT_READ));
+        w.drain();
+        CHECK_FALSE(w.socket().poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ));
+    }
 }
