@@ -1,25 +1,100 @@
-# fetchctl_add_plugin(<name> SOURCES <files...> [LINK <targets...>])
+# FetchctlPlugin.cmake: fetchctl_add_plugin(), the one way fetchctl plugins
+# are built, in this tree and by third parties. Owned by the SDK: installed
+# next to fetchctlConfig.cmake and loaded by find_package(fetchctl).
 #
-# Builds a plugin as a loadable module named <name>.so, the name a config
-# file uses to pick it, and puts it where fetchctl searches for plugins.
-# Only the entry symbol is exported (hidden visibility is the default).
-
-add_library(fetchctl_plugin_api INTERFACE)
-add_library(fetchctl::plugin_api ALIAS fetchctl_plugin_api)
-target_include_directories(fetchctl_plugin_api INTERFACE
-    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/core/include>
-    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+#   fetchctl_add_plugin(<name> SOURCES <file>...
+#                       [LINK <target-or-library>...]
+#                       [DESTINATION <dir>] [NO_INSTALL])
+#
+# Builds <name>.so, the file fetchctl looks for when a job file says
+# `plugin = "<name>"`, so <name> must also be the name in the plugin's
+# descriptor. The module
+#   - links fetchctl::plugin_api (the C header) and the LINK items, PRIVATE;
+#   - hides every symbol by default, and, unless the plugin brings its own
+#     linker version script, exports fc_plugin_entry and nothing else;
+#   - is linked with --no-undefined, so a missing symbol fails the link
+#     instead of the dlopen() on a user's machine;
+#   - installs to DESTINATION, by default FETCHCTL_PLUGIN_INSTALL_DIR: the
+#     folder, relative to the install prefix, where fetchctl looks for its
+#     bundled plugins. Installing with fetchctl's own prefix therefore
+#     drops the plugin where fetchctl finds it with no configuration.
+#
+# Variables read when the function is called:
+#   FETCHCTL_PLUGIN_INSTALL_DIR  default DESTINATION (find_package sets it)
+#   FETCHCTL_PLUGIN_OUTPUT_DIR   where the built .so goes; unset means the
+#                                usual place (CMAKE_LIBRARY_OUTPUT_DIRECTORY
+#                                or the current binary folder)
+#   FETCHCTL_SANITIZE            non-empty: skip --no-undefined, because the
+#                                sanitizer runtime is resolved from the host
+#
+# The target fetchctl::plugin_api must exist: FetchctlPluginApi.cmake
+# defines it in the source tree, fetchctlTargets.cmake imports it.
+include_guard(GLOBAL)
 
 function(fetchctl_add_plugin name)
-    cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
-    add_library(${name} MODULE ${ARG_SOURCES})
+    cmake_parse_arguments(PARSE_ARGV 1 arg "NO_INSTALL" "DESTINATION" "SOURCES;LINK")
+    if(arg_UNPARSED_ARGUMENTS)
+        message(FATAL_ERROR "fetchctl_add_plugin(${name}): unexpected "
+            "arguments: ${arg_UNPARSED_ARGUMENTS}")
+    endif()
+    if(NOT arg_SOURCES)
+        message(FATAL_ERROR "fetchctl_add_plugin(${name}): no SOURCES")
+    endif()
+    if(NOT TARGET fetchctl::plugin_api)
+        message(FATAL_ERROR "fetchctl_add_plugin(${name}): no target "
+            "fetchctl::plugin_api; call find_package(fetchctl) first")
+    endif()
+
+    add_library(${name} MODULE ${arg_SOURCES})
+    # The host looks for exactly "<name>.so", whatever the platform default.
     set_target_properties(${name} PROPERTIES
         PREFIX ""
-        LIBRARY_OUTPUT_DIRECTORY ${FETCHCTL_PLUGIN_OUTPUT_DIR})
-    target_link_libraries(${name} PRIVATE fetchctl::plugin_api ${ARG_LINK})
-    if(NOT FETCHCTL_SANITIZE)
-        # Catch an unresolved symbol at link time rather than at dlopen().
-        target_link_options(${name} PRIVATE -Wl,--no-undefined)
+        SUFFIX ".so"
+        C_VISIBILITY_PRESET hidden
+        CXX_VISIBILITY_PRESET hidden
+        VISIBILITY_INLINES_HIDDEN ON)
+    if(FETCHCTL_PLUGIN_OUTPUT_DIR)
+        set_target_properties(${name} PROPERTIES
+            LIBRARY_OUTPUT_DIRECTORY ${FETCHCTL_PLUGIN_OUTPUT_DIR})
     endif()
-    install(TARGETS ${name} LIBRARY DESTINATION ${FETCHCTL_PLUGIN_INSTALL_DIR})
+    target_link_libraries(${name} PRIVATE fetchctl::plugin_api ${arg_LINK})
+    if(NOT FETCHCTL_SANITIZE)
+        target_link_options(${name} PRIVATE LINKER:--no-undefined)
+    endif()
+
+    # Decided at the end of the calling folder, once the caller has had the
+    # chance to add a version script of its own: GNU ld refuses two.
+    cmake_language(EVAL CODE
+        "cmake_language(DEFER CALL _fetchctl_plugin_default_exports [[${name}]])")
+
+    if(arg_NO_INSTALL)
+        return()
+    endif()
+    set(destination ${arg_DESTINATION})
+    if(NOT destination)
+        set(destination ${FETCHCTL_PLUGIN_INSTALL_DIR})
+    endif()
+    if(NOT destination)
+        message(FATAL_ERROR "fetchctl_add_plugin(${name}): no DESTINATION "
+            "and FETCHCTL_PLUGIN_INSTALL_DIR is not set")
+    endif()
+    install(TARGETS ${name} LIBRARY DESTINATION ${destination})
+endfunction()
+
+# Hidden visibility does not hide everything in C++: libstdc++ declares
+# namespace std with default visibility, so weak instances of its templates
+# (std::vector<std::string> and the like) stay exported and can bind to
+# another library's copy at load time. A version script is the reliable
+# way to leave fc_plugin_entry as the only dynamic symbol.
+function(_fetchctl_plugin_default_exports name)
+    get_target_property(options ${name} LINK_OPTIONS)
+    if(options MATCHES "version-script")
+        return()
+    endif()
+
+    set(script ${CMAKE_CURRENT_BINARY_DIR}/${name}.exports.map)
+    file(CONFIGURE OUTPUT ${script} CONTENT
+        "/* Generated by fetchctl_add_plugin(): only the entry point. */\n{\n    global:\n        fc_plugin_entry;\n    local:\n        *;\n};\n")
+    target_link_options(${name} PRIVATE "LINKER:--version-script=${script}")
+    set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${script})
 endfunction()

@@ -16,7 +16,7 @@ packages=(
     build-essential cmake ninja-build pkg-config
     libboost-dev libcurl4-openssl-dev libpoco-dev libtomlplusplus-dev
     libspdlog-dev libfmt-dev libsimdjson-dev nlohmann-json3-dev libcli11-dev
-    libsqlite3-dev catch2 python3
+    libsqlite3-dev catch2 python3 clang libclang-rt-14-dev
 )
 
 missing=()

@@ -63,9 +63,9 @@ std::optional<double> parse_retry_after(std::string_view value,
     if (!date)
         return std::nullopt;
 
-    const double wait = std::chrono::duration<double>(
-                            std::chrono::system_clock::from_time_t(*date) - now)
-                            .count();
+    // In plain seconds: a date in year 9999 is a valid HTTP-date but
+    // overflows system_clock's nanosecond time_point.
+    const double wait = std::difftime(*date, std::chrono::system_clock::to_time_t(now));
     if (wait <= 0)
         return 0.0;
     return wait > largest_wait ? largest_wait : wait;

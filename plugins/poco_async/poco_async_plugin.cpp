@@ -121,6 +121,7 @@ int32_t create(const fc_host_v1 *host, fc_completion_fn on_complete, void *compl
                      std::to_string(config.max_in_flight) + ", idle_timeout_ms=" + idle +
                      ", pool_idle_timeout_ms=" + std::to_string(config.pool_idle_timeout_ms) +
                      ", dns_cache_ms=" + std::to_string(config.dns_cache_ms) +
+                     ", accept_encoding=" + (config.accept_encoding ? "true" : "false") +
                      "; plain http only");
         *out = inst.release();
         return FC_OK;

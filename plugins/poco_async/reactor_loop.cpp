@@ -1,6 +1,8 @@
 // reactor_loop: see reactor_loop.hpp for the design and the contract.
 #include "reactor_loop.hpp"
 
+#include "body_decoder.hpp"
+
 #include <fetchctl/plugin.h>
 
 #include <Poco/Exception.h>
@@ -109,7 +111,8 @@ bool reactor_loop::submit(const request_spec &spec, std::string &why) {
     } else {
         req->target = std::move(parsed.target);
         std::string problem;
-        if (!build_request(spec.method, req->target, spec.headers, req->request, problem)) {
+        if (!build_request(spec.method, req->target, spec.headers, config_.accept_encoding,
+                           req->request, problem)) {
             req->early_error = FC_TRANSPORT_OTHER;
             req->early_message = std::move(problem);
         }
@@ -252,9 +255,7 @@ void reactor_loop::start_request(std::unique_ptr<request_state> owned, time_poin
 }
 
 void reactor_loop::acquire_connection(request_state &req, time_point now, bool allow_pool) {
-    response_parser::limits limits;
-    limits.max_header_bytes = config_.max_header_bytes;
-    limits.max_body_bytes = req.max_body_bytes > 0 ? req.max_body_bytes : UINT64_MAX;
+    const response_parser::limits limits = wire_limits(req);
 
     if (allow_pool) {
         if (auto conn = pool_.take(req.target.pool_key)) {
@@ -296,9 +297,7 @@ void reactor_loop::acquire_connection(request_state &req, time_point now, bool a
 }
 
 void reactor_loop::connect_next_address(request_state &req, time_point now) {
-    response_parser::limits limits;
-    limits.max_header_bytes = config_.max_header_bytes;
-    limits.max_body_bytes = req.max_body_bytes > 0 ? req.max_body_bytes : UINT64_MAX;
+    const response_parser::limits limits = wire_limits(req);
 
     connection::outcome last;
     last.error = FC_TRANSPORT_CONNECT;
@@ -418,6 +417,18 @@ void reactor_loop::on_resolved(const resolve_result &result, time_point now) {
     }
 }
 
+response_parser::limits reactor_loop::wire_limits(const request_state &req) const {
+    response_parser::limits limits;
+    limits.max_header_bytes = config_.max_header_bytes;
+    limits.max_body_bytes = req.max_body_bytes > 0 ? req.max_body_bytes : UINT64_MAX;
+    if (req.request.decode_body && limits.max_body_bytes < UINT64_MAX / 2) {
+        // max_body_bytes limits the decoded body; on the wire, leave room
+        // for data that compression made slightly larger.
+        limits.max_body_bytes += limits.max_body_bytes / 16 + 4096;
+    }
+    return limits;
+}
+
 time_point reactor_loop::deadline_of(const request_state &req) const {
     time_point deadline = time_point::max();
     if (req.total_timeout_ms > 0) {
@@ -518,18 +529,33 @@ void reactor_loop::complete_ok(request_state &req, time_point now) {
         retire(std::move(conn));
     }
 
+    std::string body = response->take_body();
+    if (req.request.decode_body) {
+        // Decoded here, on the reactor thread: a large body stalls the other
+        // connections for the time it takes, but needs no hand-off.
+        std::string why;
+        const uint64_t limit = req.max_body_bytes > 0 ? req.max_body_bytes : UINT64_MAX;
+        const decode_status decoded = decode_body(response->headers(), body, limit, why);
+        if (decoded != decode_status::ok) {
+            complete_error(req,
+                           decoded == decode_status::too_large ? FC_TRANSPORT_TOO_LARGE
+                                                               : FC_TRANSPORT_PROTOCOL,
+                           why);
+            return;
+        }
+    }
+
     completion c;
     c.request_id = req.request_id;
     c.transport_error = FC_TRANSPORT_OK;
     c.status = response->status_code();
     c.headers = &response->headers();
-    c.body = &response->body();
+    c.body = &body;
     if (log_) {
         const auto ms = std::chrono::duration_cast<milliseconds>(now - req.submitted).count();
         log_(FC_LOG_DEBUG, "request " + std::to_string(req.request_id) + ": status " +
-                               std::to_string(c.status) + ", " +
-                               std::to_string(response->body().size()) + " bytes in " +
-                               std::to_string(ms) + " ms");
+                               std::to_string(c.status) + ", " + std::to_string(body.size()) +
+                               " bytes in " + std::to_string(ms) + " ms");
     }
 
     const uint64_t key = req.key;

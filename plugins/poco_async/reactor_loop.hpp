@@ -52,6 +52,8 @@ struct loop_config {
     uint32_t pool_idle_timeout_ms = 30000;
     uint32_t dns_cache_ms = 10000;
     std::size_t max_header_bytes = 64 * 1024;
+    /// Offer gzip/deflate and decode the body (config `accept_encoding`).
+    bool accept_encoding = true;
 };
 
 /// One answer; every pointer is borrowed for the duration of the callback.
@@ -112,6 +114,7 @@ private:
     void expire_deadlines(time_point now);
     void expire_pool(time_point now);
 
+    response_parser::limits wire_limits(const request_state &req) const;
     time_point deadline_of(const request_state &req) const;
     void arm(request_state &req);
     void complete_ok(request_state &req, time_point now);

@@ -40,7 +40,7 @@ bool is_field_value(const std::string &text) noexcept {
 
 bool build_request(const std::string &method, const http_target &target,
                    const std::vector<std::pair<std::string, std::string>> &headers,
-                   built_request &out, std::string &why) {
+                   bool offer_compression, built_request &out, std::string &why) {
     if (!is_token(method)) {
         why = "invalid HTTP method";
         return false;
@@ -79,10 +79,10 @@ bool build_request(const std::string &method, const http_target &target,
         b.append("Connection: keep-alive\r\n");
     }
     if (!has_encoding) {
-        // TODO: no content decoding yet, so ask for the body as stored; a
-        // server that compresses anyway delivers compressed bytes to the
-        // sink.
-        b.append("Accept-Encoding: identity\r\n");
+        // Only codings body_decoder can undo are offered.
+        b.append(offer_compression ? "Accept-Encoding: gzip, deflate\r\n"
+                                   : "Accept-Encoding: identity\r\n");
+        out.decode_body = offer_compression;
     }
     // The ABI carries no request body. Methods that normally have one still
     // need a length, or some servers wait for a body that never comes.

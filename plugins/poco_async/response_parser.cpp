@@ -169,6 +169,24 @@ response_parser::status response_parser::feed_head(const char *data, std::size_t
     return status_;
 }
 
+namespace {
+
+/// The three-digit code after the version in "HTTP/1.1 200 OK", or -1.
+int status_code_from_line(const std::string &head) {
+    const auto space = head.find(' ');
+    if (space == std::string::npos || space + 4 > head.size())
+        return -1;
+    int code = 0;
+    for (std::size_t i = space + 1; i < space + 4; ++i) {
+        if (head[i] < '0' || head[i] > '9')
+            return -1;
+        code = code * 10 + (head[i] - '0');
+    }
+    return code;
+}
+
+} // namespace
+
 bool response_parser::parse_head() {
     Poco::Net::HTTPResponse response;
     try {
@@ -190,7 +208,10 @@ bool response_parser::parse_head() {
                                     "')");
         return false;
     }
-    const int code = static_cast<int>(response.getStatus());
+    // The code comes from the status line itself: Poco keeps it in an enum,
+    // and reading back a code the enum does not list (say 939) is undefined
+    // behaviour that UBSan reports.
+    const int code = status_code_from_line(head_);
     if (code < 100 || code > 999) {
         fail(failure::protocol, "bad status code " + std::to_string(code));
         return false;

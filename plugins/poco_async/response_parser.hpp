@@ -87,6 +87,8 @@ public:
     framing body_framing() const noexcept { return body_framing_; }
 
     const std::string &body() const noexcept { return body_; }
+    /// Moves the body out (once complete), leaving body() empty.
+    std::string take_body() noexcept { return std::move(body_); }
     /// Trailer fields of a chunked body; valid once complete.
     const header_list &trailers() const noexcept;
 

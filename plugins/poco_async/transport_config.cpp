@@ -39,6 +39,16 @@ bool read_config(const fc_host_v1 &host, loop_config &out) {
     ok = read_int(host, "idle_timeout_ms", 1, 86400000, out.idle_timeout_ms) && ok;
     ok = read_int(host, "pool_idle_timeout_ms", 1, 3600000, out.pool_idle_timeout_ms) && ok;
     ok = read_int(host, "dns_cache_ms", 0, 3600000, out.dns_cache_ms) && ok;
+
+    int32_t offer = 1;
+    const int32_t rc =
+        host.config_bool != nullptr ? host.config_bool(host.host_ctx, "accept_encoding", &offer)
+                                    : FC_NOT_FOUND;
+    if (rc == FC_OK) {
+        out.accept_encoding = offer != 0;
+    } else if (rc != FC_NOT_FOUND) {
+        ok = false; // wrong type: the host has reported it
+    }
     return ok;
 }
 

@@ -10,6 +10,9 @@
 //                         keep-alive connection stays in the pool.
 //   dns_cache_ms          0..3600000, default 10000: how long a resolved
 //                         host name is reused; 0 disables the cache.
+//   accept_encoding       bool, default true: offer gzip and deflate and
+//                         decode the body (max_body_bytes then limits the
+//                         decoded size), as the curl_threads transport does.
 //
 // Ownership: plain values. Threading: called once, from create().
 #pragma once

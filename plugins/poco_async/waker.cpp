@@ -34,26 +34,20 @@ waker::~waker() {
 }
 
 void waker::wake() noexcept {
-    if (pending_.exchange(true, std::memory_order_acq_rel)) {
-        return;
-    }
+    // One byte per wake, uncoalesced: a flag to skip redundant writes saves
+    // a cheap syscall but opens a window in which a drain swallows a wake's
+    // byte while the flag still says "pending", and the reactor then sleeps
+    // through new work. EAGAIN means the pipe is full of unread bytes, so
+    // the reactor will wake anyway.
     const char byte = 1;
-    // EAGAIN means the pipe already holds unread bytes, which is as good.
     (void)::send(write_fd_, &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 void waker::drain() noexcept {
-    char buffer[64];
+    char buffer[256];
     const int fd = read_end_.impl()->sockfd();
     while (::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT) > 0) {
     }
-    // Only now re-arm. Cleared before the read, a wake landing in between
-    // would have its byte swallowed here while leaving the flag set, and
-    // every later wake() would then skip its write: the reactor would sleep
-    // through new work. Cleared after, a wake that found the flag still set
-    // wrote nothing, but its work was queued before, so the caller's next
-    // look at the queues sees it.
-    pending_.store(false, std::memory_order_release);
 }
 
 } // namespace fetchctl::poco_async

@@ -12,8 +12,6 @@
 
 #include <Poco/Net/StreamSocket.h>
 
-#include <atomic>
-
 namespace fetchctl::poco_async {
 
 class waker {
@@ -28,20 +26,18 @@ public:
     /// The read end, to register for POLL_READ.
     const Poco::Net::StreamSocket &socket() const noexcept { return read_end_; }
 
-    /// Makes the next (or current) poll return. Wakes are coalesced: only
-    /// the first since the last drain() writes a byte, so a burst of
-    /// submits cannot fill the pipe. Never blocks, never throws.
+    /// Makes the next (or current) poll return by writing one byte. Never
+    /// blocks, never throws; when the pipe is full the write is skipped,
+    /// since unread bytes already make the read end readable.
     void wake() noexcept;
 
-    /// Empties the read end and re-arms wake(). Call it before looking at
-    /// the work queues: work queued before a wake() that wrote nothing is
-    /// then still found by that look.
+    /// Empties the read end. Call it before looking at the work queues, so
+    /// that work queued before any drained wake() is seen by that look.
     void drain() noexcept;
 
 private:
     Poco::Net::StreamSocket read_end_;
     int write_fd_ = -1;
-    std::atomic<bool> pending_{false};
 };
 
 } // namespace fetchctl::poco_async

@@ -1,9 +1,14 @@
-// Unit tests of poco_async's request side: URL parsing into a target, and
-// the request head the transport writes.
+// Unit tests of poco_async's request side: URL parsing into a target, the
+// request head the transport writes, and decoding of compressed bodies.
+#include "body_decoder.hpp"
 #include "http_target.hpp"
 #include "request_writer.hpp"
 
+#include <Poco/DeflatingStream.h>
+
 #include <catch2/catch.hpp>
+
+#include <sstream>
 
 using namespace fetchctl::poco_async;
 
@@ -54,7 +59,7 @@ TEST_CASE("request - the head carries defaults unless the caller sets them",
     std::string why;
 
     SECTION("defaults") {
-        REQUIRE(build_request("GET", target, {{"X-Tag", "a b"}}, out, why));
+        REQUIRE(build_request("GET", target, {{"X-Tag", "a b"}}, false, out, why));
         CHECK(out.bytes == "GET /items?id=7 HTTP/1.1\r\n"
                            "Host: 127.0.0.1:8080\r\n"
                            "Connection: keep-alive\r\n"
@@ -69,7 +74,7 @@ TEST_CASE("request - the head carries defaults unless the caller sets them",
                               {{"host", "api.example"},
                                {"Connection", "close"},
                                {"Accept-Encoding", "gzip"}},
-                              out, why));
+                              true, out, why));
         CHECK(out.bytes == "HEAD /items?id=7 HTTP/1.1\r\n"
                            "host: api.example\r\n"
                            "Connection: close\r\n"
@@ -77,9 +82,15 @@ TEST_CASE("request - the head carries defaults unless the caller sets them",
                            "\r\n");
         CHECK(out.wants_close);
         CHECK(out.head_method);
+        CHECK_FALSE(out.decode_body); // the caller asked, the caller decodes
+    }
+    SECTION("compression is offered, and then decoded, only when enabled") {
+        REQUIRE(build_request("GET", target, {}, true, out, why));
+        CHECK(out.bytes.find("Accept-Encoding: gzip, deflate\r\n") != std::string::npos);
+        CHECK(out.decode_body);
     }
     SECTION("a POST without a body says so") {
-        REQUIRE(build_request("POST", target, {}, out, why));
+        REQUIRE(build_request("POST", target, {}, false, out, why));
         CHECK(out.bytes.find("Content-Length: 0\r\n") != std::string::npos);
     }
 }
@@ -89,10 +100,64 @@ TEST_CASE("request - values that would break the framing are refused",
     const auto target = parse_target("http://127.0.0.1/").target;
     built_request out;
     std::string why;
-    CHECK_FALSE(build_request("GET", target, {{"X-Evil", "a\r\nInjected: yes"}}, out, why));
-    CHECK_FALSE(build_request("GET", target, {{"Bad Name", "x"}}, out, why));
-    CHECK_FALSE(build_request("GET", target, {{"", "x"}}, out, why));
-    CHECK_FALSE(build_request("GE T", target, {}, out, why));
-    CHECK_FALSE(build_request("", target, {}, out, why));
-    CHECK(build_request("GET", target, {{"X-Empty", ""}}, out, why));
+    CHECK_FALSE(
+        build_request("GET", target, {{"X-Evil", "a\r\nInjected: yes"}}, false, out, why));
+    CHECK_FALSE(build_request("GET", target, {{"Bad Name", "x"}}, false, out, why));
+    CHECK_FALSE(build_request("GET", target, {{"", "x"}}, false, out, why));
+    CHECK_FALSE(build_request("GE T", target, {}, false, out, why));
+    CHECK_FALSE(build_request("", target, {}, false, out, why));
+    CHECK(build_request("GET", target, {{"X-Empty", ""}}, false, out, why));
+}
+
+namespace {
+
+std::string compress(const std::string &text, Poco::DeflatingStreamBuf::StreamType type) {
+    std::ostringstream packed;
+    Poco::DeflatingOutputStream deflater(packed, type);
+    deflater << text;
+    deflater.close();
+    return packed.str();
+}
+
+} // namespace
+
+TEST_CASE("decoder - gzip and deflate bodies are decoded within the limit",
+          "[poco_async][decoder]") {
+    const std::string text = "{\"orders\":[" + std::string(5000, '7') + "]}";
+    std::string why;
+
+    SECTION("gzip") {
+        std::string body = compress(text, Poco::DeflatingStreamBuf::STREAM_GZIP);
+        REQUIRE(decode_body({{"Content-Encoding", "gzip"}}, body, text.size(), why) ==
+                decode_status::ok);
+        CHECK(body == text);
+    }
+    SECTION("deflate (zlib)") {
+        std::string body = compress(text, Poco::DeflatingStreamBuf::STREAM_ZLIB);
+        REQUIRE(decode_body({{"content-encoding", "Deflate"}}, body, text.size(), why) ==
+                decode_status::ok);
+        CHECK(body == text);
+    }
+    SECTION("the limit applies to the decoded size") {
+        std::string body = compress(text, Poco::DeflatingStreamBuf::STREAM_GZIP);
+        REQUIRE(body.size() < 200);
+        CHECK(decode_body({{"Content-Encoding", "gzip"}}, body, text.size() - 1, why) ==
+              decode_status::too_large);
+    }
+    SECTION("identity, or no Content-Encoding, leaves the body alone") {
+        std::string body = "plain";
+        CHECK(decode_body({{"Content-Encoding", "identity"}}, body, 100, why) ==
+              decode_status::ok);
+        CHECK(decode_body({}, body, 100, why) == decode_status::ok);
+        CHECK(body == "plain");
+        CHECK(decode_body({}, body, 4, why) == decode_status::too_large);
+    }
+    SECTION("unknown codings and corrupt data fail") {
+        std::string body = "not brotli";
+        CHECK(decode_body({{"Content-Encoding", "br"}}, body, 100, why) ==
+              decode_status::failed);
+        std::string corrupt = "definitely not gzip data";
+        CHECK(decode_body({{"Content-Encoding", "gzip"}}, corrupt, 100, why) ==
+              decode_status::failed);
+    }
 }

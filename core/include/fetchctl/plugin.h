@@ -33,7 +33,8 @@ extern "C" {
 #endif
 
 #define FETCHCTL_ABI_MAJOR 1
-#define FETCHCTL_ABI_MINOR 0
+/* 1.1 added FC_REJECTED; docs/ABI.md lists every change. */
+#define FETCHCTL_ABI_MINOR 1
 
 /* The one symbol every plugin exports. */
 #define FETCHCTL_PLUGIN_ENTRY_SYMBOL "fc_plugin_entry"
