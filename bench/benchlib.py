@@ -37,6 +37,13 @@ _temp_dirs = []
 def _stop_pid(pid, proc, grace=5.0):
     if proc.poll() is not None:
         return
+    # A command run under GNU time is time's child: stop it first, or it
+    # would outlive time.
+    for child in child_pids(pid) if Path(proc.args[0]).name == "time" else []:
+        try:
+            os.kill(child, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -254,11 +261,15 @@ http {{
 class Nginx:
     """A private nginx (one worker) serving `body` for /item/<anything>."""
 
-    def __init__(self, body, work_dir):
+    def __init__(self, body):
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        self.dir = Path(work_dir) / "nginx"
-        (self.dir / "www").mkdir(parents=True, exist_ok=True)
+        # Its own folder, readable by the worker (which drops to www-data
+        # when the master runs as root): mkdtemp folders are 0700.
+        self.dir = temp_dir("nginx")
+        os.chmod(self.dir, 0o755)
+        (self.dir / "www").mkdir(mode=0o755)
         (self.dir / "www" / "order.json").write_bytes(body)
+        os.chmod(self.dir / "www" / "order.json", 0o644)
         self.proc = None
         for _attempt in range(5):   # the probed port may be taken meanwhile
             port = free_port()
@@ -314,9 +325,17 @@ def process_cpu_seconds(pids):
 
 # ---------------------------------------------------------------- measuring
 
+TIME = "/usr/bin/time"
+
+
 class Measured:
-    """One child process: wall time, user+sys CPU and peak RSS from
-    wait4's rusage (the child and any children it waited for)."""
+    """One child process run under GNU time: wall time (our clock), user+sys
+    CPU and peak RSS of the process and the children it waited for.
+
+    Why GNU time and not os.wait4 here: after fork+exec the kernel starts
+    the new program's ru_maxrss at the forking process's peak, so a child
+    forked by this (~20 MB) Python reports at least ~20 MB. GNU time is a
+    ~1 MB C program, and its %M is the exec'd command's own peak."""
 
     def __init__(self, cmd, timeout, cwd=None, sample_rss=False, out_dir=None):
         self.cmd = [str(c) for c in cmd]
@@ -324,12 +343,14 @@ class Measured:
         stamp = time.monotonic_ns()
         self.stdout_path = out_dir / f"stdout-{stamp}.log"
         self.stderr_path = out_dir / f"stderr-{stamp}.log"
+        time_path = out_dir / f"time-{stamp}.txt"
         self.rss_samples = []     # (seconds since start, KiB)
         self.load = load()
         self.timed_out = False
         with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
             start = time.monotonic()
-            proc = spawn(self.cmd, self.cmd[0], cwd=cwd, stdout=out, stderr=err)
+            proc = spawn([TIME, "-o", str(time_path), "-f", "BENCH %U %S %M %x %w %c", *self.cmd],
+                         self.cmd[0], cwd=cwd, stdout=out, stderr=err)
             timer = threading.Timer(timeout, self._kill, args=(proc,))
             timer.daemon = True
             timer.start()
@@ -338,29 +359,46 @@ class Measured:
                 sampler = threading.Thread(target=self._sample, args=(proc.pid, start),
                                            daemon=True)
                 sampler.start()
-            _, status, usage = os.wait4(proc.pid, 0)
+            proc.wait()
             self.wall = time.monotonic() - start
             timer.cancel()
-            proc.returncode = os.waitstatus_to_exitcode(status)
             _started.pop(proc.pid, None)
             if sampler:
                 sampler.join(timeout=2)
-        self.returncode = proc.returncode
-        self.user = usage.ru_utime
-        self.sys = usage.ru_stime
-        self.cpu = usage.ru_utime + usage.ru_stime
-        self.maxrss_kb = usage.ru_maxrss
-        self.ctx_switches = usage.ru_nvcsw + usage.ru_nivcsw
+        numbers = re.search(r"^BENCH ([\d.]+) ([\d.]+) (\d+) (-?\d+) (\d+) (\d+)$",
+                            time_path.read_text() if time_path.exists() else "", re.M)
+        if not numbers:
+            raise RuntimeError(f"no GNU time output for {' '.join(self.cmd)} "
+                               f"(timed out: {self.timed_out}):\n{self.stderr[-800:]}")
+        self.user = float(numbers.group(1))
+        self.sys = float(numbers.group(2))
+        self.cpu = self.user + self.sys
+        self.maxrss_kb = int(numbers.group(3))
+        self.returncode = int(numbers.group(4))
+        self.ctx_switches = int(numbers.group(5)) + int(numbers.group(6))
+        if self.timed_out:
+            self.returncode = -9
 
     def _kill(self, proc):
+        # The command first (GNU time's child), so time still reports it.
         self.timed_out = True
-        try:
-            os.kill(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        for pid in child_pids(proc.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
-    def _sample(self, pid, start):
-        status = Path(f"/proc/{pid}/statm")
+    def _sample(self, time_pid, start):
+        # Resident size of the command (GNU time's child), every 0.1 s.
+        deadline = time.monotonic() + 5
+        children = []
+        while not children and time.monotonic() < deadline:
+            children = child_pids(time_pid)
+            if not children:
+                time.sleep(0.005)
+        if not children:
+            return
+        status = Path(f"/proc/{children[0]}/statm")
         while True:
             try:
                 resident = int(status.read_text().split()[1]) * PAGE_KB

@@ -26,9 +26,12 @@ bench_need() {
 bench_python=${BENCH_PYTHON:-/usr/bin/python3}
 [[ -x $bench_python ]] || bench_python=$(command -v python3)
 
-# The build to measure: $FETCHCTL_BUILD_DIR, else ./build of the repository.
-export FETCHCTL_BUILD_DIR=${FETCHCTL_BUILD_DIR:-$bench_root/build}
-if [[ ! -x $FETCHCTL_BUILD_DIR/bin/fetchctl || ! -x $FETCHCTL_BUILD_DIR/bin/orders_server ]]; then
-    echo "bench: no build in $FETCHCTL_BUILD_DIR; building it with tools/setup.sh" >&2
-    "$bench_root/tools/setup.sh" "$FETCHCTL_BUILD_DIR"
-fi
+# bench_need_build: the build to measure is $FETCHCTL_BUILD_DIR, else
+# ./build of the repository; build it with tools/setup.sh if it is missing.
+bench_need_build() {
+    export FETCHCTL_BUILD_DIR=${FETCHCTL_BUILD_DIR:-$bench_root/build}
+    if [[ ! -x $FETCHCTL_BUILD_DIR/bin/fetchctl || ! -x $FETCHCTL_BUILD_DIR/bin/orders_server ]]; then
+        echo "bench: no build in $FETCHCTL_BUILD_DIR; building it with tools/setup.sh" >&2
+        "$bench_root/tools/setup.sh" "$FETCHCTL_BUILD_DIR"
+    fi
+}

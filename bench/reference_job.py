@@ -18,17 +18,20 @@ RUN_TIMEOUT = 600         # seconds; a run past this is killed and reported
 TOOLS = ["fetchctl-curl_threads", "fetchctl-poco_async", "py-threadpool", "py-asyncio"]
 
 
-def command(tool, build, url, first, last, work):
+def command(tool, build, url, first, last, work, fetchctl_rate=None):
     output = work / f"{tool}.csv"
     if tool.startswith("fetchctl-"):
         transport = tool.split("-", 1)[1]
-        config = B.job_file({
+        overrides = {
             ("request", "url"): B.toml_string(url),
             ("ids", "from"): str(first),
             ("ids", "to"): str(last),
             ("transport", "plugin"): B.toml_string(transport),
             ("sink", "output"): B.toml_string(output),
-        }, work / f"{tool}.toml")
+        }
+        if fetchctl_rate is not None:
+            overrides[("rate", "requests_per_second")] = repr(float(fetchctl_rate))
+        config = B.job_file(overrides, work / f"{tool}.toml")
         return [build / "bin" / "fetchctl", "-q", "run", "--config", config, "--fresh"], output
     script = {"py-threadpool": "threadpool_fetch.py", "py-asyncio": "asyncio_fetch.py"}[tool]
     return [sys.executable, B.BENCH / "baselines" / script, "--url", url,
@@ -36,11 +39,11 @@ def command(tool, build, url, first, last, work):
             "--rate", str(PYTHON_RATE)], output
 
 
-def one_run(tool, build, first, last, work):
+def one_run(tool, build, first, last, work, fetchctl_rate=None):
     server = B.OrdersServer(build, log_dir=work)
     try:
         url = server.base + "/item/{id}"
-        cmd, output = command(tool, build, url, first, last, work)
+        cmd, output = command(tool, build, url, first, last, work, fetchctl_rate)
         run = B.Measured(cmd, RUN_TIMEOUT, cwd=work, out_dir=work)
         stats = server.stats()
     finally:
@@ -121,6 +124,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=1, help="rounds of every tool (1..10)")
     parser.add_argument("--only", help=f"comma-separated subset of {','.join(TOOLS)}")
     parser.add_argument("--json", help="also write every run's numbers to this file")
+    parser.add_argument("--fetchctl-rate", type=float,
+                        help="experiment: override [rate] requests_per_second of "
+                             "config/orders.toml (19.5) for the fetchctl runs")
     args = parser.parse_args()
     if not 1 <= args.repeat <= 10:
         parser.error("--repeat must be 1..10")
@@ -133,9 +139,11 @@ def main():
     info = B.machine_info(build)
     first, last = 1, 200 if args.quick else 1000
     B.print_machine(info)
+    rate_note = (f" with requests_per_second = {args.fetchctl_rate} (EXPERIMENT)"
+                 if args.fetchctl_rate is not None else "")
     print(f"# reference job: ids {first}..{last}, orders_server defaults (rate {SERVER_RATE}/s "
           f"per client, ~10% 500s, 50-150 ms), a fresh server per run; fetchctl uses "
-          f"config/orders.toml, the Python scripts pace at {PYTHON_RATE}/s; "
+          f"config/orders.toml{rate_note}, the Python scripts pace at {PYTHON_RATE}/s; "
           f"bound = server requests / {SERVER_RATE}")
     sys.stdout.flush()
 
@@ -145,7 +153,7 @@ def main():
         # Rotate the order each round so no tool always runs first or last.
         order = tools[round_no % len(tools):] + tools[:round_no % len(tools)]
         for tool in order:
-            r = one_run(tool, build, first, last, work)
+            r = one_run(tool, build, first, last, work, args.fetchctl_rate)
             r["round"] = round_no + 1
             results.append(r)
             print(f"  round {round_no + 1}: {tool}: {r['wall']:.1f} s, {r['requests']} requests, "
@@ -173,6 +181,7 @@ def main():
             print(f"\n{r['tool']} round {r['round']} output tail:\n{r['error_tail']}")
     if args.json:
         B.write_json(args.json, {"machine": info, "first": first, "last": last,
+                                 "fetchctl_rate": args.fetchctl_rate,
                                  "server_rate": SERVER_RATE, "python_rate": PYTHON_RATE,
                                  "runs": results})
     return 0 if all(r["ids_ok"] and r["returncode"] == 0 for r in results) else 1

@@ -8,5 +8,6 @@
 # FETCHCTL_BUILD_DIR picks the build (default ./build).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-bench_need python3 python3-httpx
+bench_need python3 python3-httpx time
+bench_need_build
 exec "$bench_python" "$bench_root/bench/reference_job.py" "$@"

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <sstream>
 #include <unistd.h>
@@ -101,7 +102,7 @@ struct prepared_job {
 };
 
 prepared_job prepare(const run_options &options) {
-    job_spec spec = load_job_spec(options.config, fs::current_path());
+    job_spec spec = load_job_spec(options.config, fs::current_path(), options.overrides);
     plugin_loader loader(plugin_loader::default_search_path([&] {
         std::vector<fs::path> dirs = options.plugin_dirs;
         dirs.insert(dirs.end(), spec.plugin_path.begin(), spec.plugin_path.end());
@@ -150,15 +151,28 @@ id_source check_before_start(const prepared_job &job) {
     return ids;
 }
 
-void print_summary(const run_stats &stats, const job_spec &spec, const std::string &ending) {
+/// Prints the human summary, and writes the JSON one when asked to.
+void report(const run_stats &stats, const prepared_job &job, const run_options &options,
+            const std::string &ending) {
+    run_labels labels;
+    labels.ending = ending;
+    labels.output = job.spec.sink.output.string();
+    labels.failed_output = job.spec.sink.failed_output.string();
+    labels.transport = job.transport->name();
+    labels.sink = job.sink->name();
+
     spdlog::default_logger()->flush();
     std::fflush(stdout);
-    std::fputs(format_summary(stats, spec.sink.output.string(),
-                              spec.sink.failed_output.string(), ending)
-                   .c_str(),
-               stdout);
+    std::fputs(format_summary(stats, labels).c_str(), stdout);
     std::fputc('\n', stdout);
     std::fflush(stdout);
+
+    if (!options.summary_json.empty()) {
+        std::ofstream out(options.summary_json);
+        out << format_summary_json(stats, labels) << '\n';
+        if (!out)
+            spdlog::error("{}: cannot write the JSON summary", options.summary_json.string());
+    }
 }
 
 int run_prepared(prepared_job &job, const run_options &options) {
@@ -236,16 +250,16 @@ int run_prepared(prepared_job &job, const run_options &options) {
 
     switch (ending) {
     case run_ending::complete:
-        print_summary(stats, spec, stats.failed == 0 ? "complete" : "complete, with failures");
+        report(stats, job, options, stats.failed == 0 ? "complete" : "complete, with failures");
         return stats.failed == 0 ? exit_code::ok : exit_code::items_failed;
     case run_ending::interrupted:
-        print_summary(stats, spec, "interrupted; run again to resume");
+        report(stats, job, options, "interrupted; run again to resume");
         return exit_code::interrupted;
     case run_ending::deadline:
-        print_summary(stats, spec, "deadline reached; run again to resume");
+        report(stats, job, options, "deadline reached; run again to resume");
         return exit_code::items_failed;
     case run_ending::sink_failed:
-        print_summary(stats, spec, "stopped by a sink error; run again to resume");
+        report(stats, job, options, "stopped by a sink error; run again to resume");
         return exit_code::run_error;
     }
     return exit_code::run_error;
@@ -285,26 +299,74 @@ int validate_job(const run_options &options) {
     });
 }
 
+/// One row per plugin file, columns sized to fit. A broken plugin gets a
+/// second line saying why; so does a file hidden by a same-named file in an
+/// earlier folder, since loading by name never reaches it.
 int list_plugins(const run_options &options) {
     return guarded([&] {
         std::vector<fs::path> dirs = options.plugin_dirs;
         if (!options.config.empty()) {
-            job_spec spec = load_job_spec(options.config, fs::current_path());
+            job_spec spec = load_job_spec(options.config, fs::current_path(), options.overrides);
             dirs.insert(dirs.end(), spec.plugin_path.begin(), spec.plugin_path.end());
         }
-        plugin_loader loader(plugin_loader::default_search_path(dirs));
+
+        // A folder named twice (say --plugin-dir pointing at the bundled
+        // one) would list every plugin in it twice, once as "hidden".
+        std::vector<fs::path> folders;
+        std::vector<fs::path> seen;
+        for (const fs::path &dir : plugin_loader::default_search_path(dirs)) {
+            std::error_code error;
+            fs::path key = fs::weakly_canonical(dir, error);
+            if (error)
+                key = dir.lexically_normal();
+            bool repeated = false;
+            for (const fs::path &earlier : seen)
+                repeated = repeated || earlier == key;
+            if (repeated)
+                continue;
+            seen.push_back(key);
+            folders.push_back(dir);
+        }
+        plugin_loader loader(folders);
         const auto plugins = loader.list();
-        std::printf("%-10s %-16s %-10s %-5s %s\n", "KIND", "NAME", "VERSION", "ABI", "PATH");
+
+        std::size_t name_width = 4;
+        std::size_t version_width = 7;
+        for (const plugin_info &p : plugins) {
+            name_width = p.name.size() > name_width ? p.name.size() : name_width;
+            version_width = p.version.size() > version_width ? p.version.size() : version_width;
+        }
+        const auto row = [&](const std::string &kind, const std::string &name,
+                             const std::string &version, const std::string &abi,
+                             const std::string &path) {
+            std::printf("%-9s  %-*s  %-*s  %-5s  %s\n", kind.c_str(),
+                        static_cast<int>(name_width), name.c_str(),
+                        static_cast<int>(version_width), version.c_str(), abi.c_str(),
+                        path.c_str());
+        };
+
+        row("KIND", "NAME", "VERSION", "ABI", "PATH");
+        std::vector<fs::path> file_names;
+        std::vector<fs::path> first_paths;
         for (const plugin_info &p : plugins) {
             const std::string abi =
                 p.problem.empty() || p.abi_major ? fmt::format("{}.{}", p.abi_major, p.abi_minor)
                                                  : "-";
-            std::printf("%-10s %-16s %-10s %-5s %s\n",
-                        p.problem.empty() ? kind_name(p.kind) : "BROKEN", p.name.c_str(),
-                        p.version.empty() ? "-" : p.version.c_str(), abi.c_str(),
-                        p.path.c_str());
+            row(p.problem.empty() ? kind_name(p.kind) : "BROKEN", p.name,
+                p.version.empty() ? "-" : p.version, abi, p.path.string());
             if (!p.problem.empty())
                 std::printf("           cannot be used: %s\n", p.problem.c_str());
+
+            std::size_t earlier = 0;
+            while (earlier < file_names.size() && file_names[earlier] != p.path.filename())
+                ++earlier;
+            if (earlier < file_names.size()) {
+                std::printf("           not used: %s comes first in the search path\n",
+                            first_paths[earlier].c_str());
+            } else {
+                file_names.push_back(p.path.filename());
+                first_paths.push_back(p.path);
+            }
         }
         if (plugins.empty()) {
             std::printf("no plugins found; searched:\n");

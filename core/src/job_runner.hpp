@@ -17,6 +17,8 @@ struct run_options {
     std::filesystem::path config;
     bool fresh = false; // ignore an interrupted run's journal and start over
     std::vector<std::filesystem::path> plugin_dirs; // searched before the rest
+    std::filesystem::path summary_json; // also write the summary here, as JSON
+    std::vector<std::string> overrides;  // "table.key=value", applied over the file
 };
 
 /// Runs the job; returns an exit_code. Errors are logged here.

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -32,6 +33,68 @@ std::string id_text(const toml::node &node) {
 
 } // namespace
 
+/// Replaces each ${NAME} in a header value with the environment variable, so
+/// secrets stay out of config files. A missing variable is an error; the
+/// value itself never appears in a message.
+std::string expand_environment(const std::string &value, const toml_reader &reader,
+                               std::string_view key) {
+    std::string expanded;
+    std::size_t from = 0;
+    for (std::size_t at; (at = value.find("${", from)) != std::string::npos;) {
+        const auto close = value.find('}', at + 2);
+        if (close == std::string::npos)
+            reader.fail(key, "an unclosed ${ in the value");
+        const std::string name = value.substr(at + 2, close - at - 2);
+        const char *env = name.empty() ? nullptr : std::getenv(name.c_str());
+        if (!env)
+            reader.fail(key, fmt::format("the environment variable {} is not set", name.empty() ? "(empty name)" : name));
+        expanded.append(value, from, at - from);
+        expanded.append(env);
+        from = close + 1;
+    }
+    expanded.append(value, from, std::string::npos);
+    return expanded;
+}
+
+/// Applies one --set: "a.b.c=value" sets key c of table a.b, creating the
+/// tables. The value is parsed as TOML; if that fails it is a string, so
+/// --set sink.output=x.csv works without shell-quoted quotes.
+void apply_override(toml::table &document, const std::string &text) {
+    const auto equals = text.find('=');
+    if (equals == std::string::npos || equals == 0)
+        throw config_error(fmt::format("--set {}: expected key=value, e.g. "
+                                       "--set rate.requests_per_second=10",
+                                       text));
+    const std::string path = text.substr(0, equals);
+    const std::string value_text = text.substr(equals + 1);
+
+    toml::table *table = &document;
+    std::string_view rest(path);
+    for (;;) {
+        const auto dot = rest.find('.');
+        const std::string key(rest.substr(0, dot));
+        if (key.empty())
+            throw config_error(fmt::format("--set {}: empty key in \"{}\"", text, path));
+        if (dot == std::string_view::npos) {
+            toml::table parsed;
+            try {
+                parsed = toml::parse("v = " + value_text);
+            } catch (const toml::parse_error &) {
+                parsed = toml::table{{"v", value_text}};
+            }
+            table->insert_or_assign(key, std::move(*parsed.get("v")));
+            return;
+        }
+        toml::node *next = table->get(key);
+        if (!next)
+            next = &table->insert_or_assign(key, toml::table{}).first->second;
+        if (!next->is_table())
+            throw config_error(fmt::format("--set {}: \"{}\" is not a table", text, key));
+        table = next->as_table();
+        rest.remove_prefix(dot + 1);
+    }
+}
+
 std::string expand_url(const std::string &url_template, const std::string &id) {
     std::string url;
     url.reserve(url_template.size() + id.size());
@@ -46,7 +109,7 @@ std::string expand_url(const std::string &url_template, const std::string &id) {
 }
 
 job_spec parse_job_spec(std::string_view text, const fs::path &source_name,
-                        const fs::path &working_dir) {
+                        const fs::path &working_dir, const std::vector<std::string> &overrides) {
     job_spec spec;
     spec.config_path = source_name;
     const fs::path config_dir = source_name.has_parent_path()
@@ -63,6 +126,8 @@ job_spec parse_job_spec(std::string_view text, const fs::path &source_name,
         throw config_error(fmt::format("{}:{}:{}: invalid TOML: {}", source_name.string(),
                                        where.line, where.column, error.description()));
     }
+    for (const std::string &override_text : overrides)
+        apply_override(*document, override_text);
     spec.document = document;
     toml_reader root(document.get(), "", source_name);
 
@@ -147,6 +212,7 @@ job_spec parse_job_spec(std::string_view text, const fs::path &source_name,
             toml_reader header_reader(headers, "request.headers", source_name);
             for (const auto &[name, node] : *headers) {
                 auto value = header_reader.string(name.str());
+                value = expand_environment(*value, header_reader, name.str());
                 if (name.str().empty() ||
                     name.str().find_first_of(" \t\r\n:") != std::string_view::npos)
                     header_reader.fail(name.str(), "is not a valid header name");
@@ -172,7 +238,8 @@ job_spec parse_job_spec(std::string_view text, const fs::path &source_name,
 
     // [retry]
     {
-        toml_reader retry(root.subtable("retry"), "retry", source_name);
+        const toml::table *retry_table = root.subtable("retry");
+        toml_reader retry(retry_table, "retry", source_name);
         if (auto v = retry.integer("max_retries", 0, 1000))
             spec.retry.max_retries = static_cast<int>(*v);
         if (auto v = retry.number("delay", 0, max_seconds))
@@ -196,6 +263,21 @@ job_spec parse_job_spec(std::string_view text, const fs::path &source_name,
             spec.retry.max_retry_after = seconds_d(*v);
         if (auto v = retry.integer("max_redirects", 0, 100))
             spec.retry.max_redirects = static_cast<int>(*v);
+        if (retry_table) {
+            if (const toml::node *list = retry_table->get("retry_on")) {
+                const toml::array *codes = list->as_array();
+                if (!codes)
+                    retry.fail("retry_on", fmt::format("expected an array of HTTP statuses, saw {}",
+                                                       describe_toml_type(*list)));
+                for (const toml::node &code : *codes) {
+                    const auto *value = code.as_integer();
+                    if (!value || value->get() < 100 || value->get() > 599)
+                        retry.fail("retry_on", "expected HTTP statuses from 100 to 599");
+                    spec.retry.retry_on.push_back(static_cast<int>(value->get()));
+                }
+            }
+        }
+        retry.allow("retry_on");
         if (spec.retry.max_delay < spec.retry.delay)
             retry.fail("max_delay", fmt::format("must not be below delay ({} s)",
                                                 spec.retry.delay.count()));
@@ -269,7 +351,8 @@ job_spec parse_job_spec(std::string_view text, const fs::path &source_name,
     return spec;
 }
 
-job_spec load_job_spec(const fs::path &path, const fs::path &working_dir) {
+job_spec load_job_spec(const fs::path &path, const fs::path &working_dir,
+                       const std::vector<std::string> &overrides) {
     std::FILE *file = std::fopen(path.c_str(), "rb");
     if (!file)
         throw config_error(fmt::format("{}: cannot read the config file: {}", path.string(),
@@ -282,7 +365,7 @@ job_spec load_job_spec(const fs::path &path, const fs::path &working_dir) {
     std::fclose(file);
     if (failed)
         throw config_error(fmt::format("{}: cannot read the config file", path.string()));
-    return parse_job_spec(text, path, working_dir);
+    return parse_job_spec(text, path, working_dir, overrides);
 }
 
 } // namespace fetchctl

@@ -66,6 +66,9 @@ struct retry_spec {
     double jitter = 0.0; // 0..1: fraction of each delay drawn at random
     seconds_d max_retry_after{60.0};
     int max_redirects = 5;
+    /// HTTP statuses worth retrying. Empty: the default rule (408, 429 and
+    /// 5xx but 501/505). 429 always honours Retry-After when listed.
+    std::vector<int> retry_on;
 };
 
 /// A plugin chosen by name, with its own table ([transport.<name>] or
@@ -103,14 +106,18 @@ struct job_spec {
 
 /// Reads and validates `path`. Relative paths in the file (output, id file,
 /// plugin folders) are resolved against `working_dir` for outputs and the
-/// config file's folder for inputs. Throws config_error naming the file,
-/// line and key.
+/// config file's folder for inputs. `overrides` ("table.key=value", the
+/// value in TOML syntax or a bare string) replace or add keys before
+/// validation. Header values may name environment variables as ${NAME}.
+/// Throws config_error naming the file, line and key.
 job_spec load_job_spec(const std::filesystem::path &path,
-                       const std::filesystem::path &working_dir);
+                       const std::filesystem::path &working_dir,
+                       const std::vector<std::string> &overrides = {});
 
 /// Same, from text already in memory; `source_name` names it in errors.
 job_spec parse_job_spec(std::string_view text, const std::filesystem::path &source_name,
-                        const std::filesystem::path &working_dir);
+                        const std::filesystem::path &working_dir,
+                        const std::vector<std::string> &overrides = {});
 
 /// The URL for one id: url_template with "{id}" replaced.
 std::string expand_url(const std::string &url_template, const std::string &id);

@@ -56,6 +56,10 @@ int main(int argc, char **argv) {
             config->required();
         command.add_option("--plugin-dir", plugin_dirs,
                            "A folder to search for plugins first (repeatable)");
+        command.add_option("--set", options.overrides,
+                           "Override a config key, e.g. --set rate.requests_per_second=10 or "
+                           "--set 'sink.output=\"x.csv\"' (the value is TOML; a bare word is "
+                           "a string); repeatable");
         command.add_flag("-q,--quiet", quiet, "Log only warnings and errors");
         command.add_flag("-v,--verbose", verbose, "Log every request");
     };
@@ -65,6 +69,8 @@ int main(int argc, char **argv) {
     add_common(*run, true);
     run->add_flag("--fresh", options.fresh,
                   "Start over even if an interrupted run of this job can be resumed");
+    run->add_option("--summary-json", options.summary_json,
+                    "Also write the end-of-run summary, with latency percentiles, as JSON");
 
     auto *validate =
         app.add_subcommand("validate", "Check a job file and its plugins; no network, no output");
@@ -77,6 +83,8 @@ int main(int argc, char **argv) {
     add_common(app, false);
     app.add_flag("--fresh", options.fresh,
                  "Start over even if an interrupted run of this job can be resumed");
+    app.add_option("--summary-json", options.summary_json,
+                   "Also write the end-of-run summary, with latency percentiles, as JSON");
 
     try {
         app.parse(argc, argv);

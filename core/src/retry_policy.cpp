@@ -105,7 +105,11 @@ decision retry_policy::decide(const attempt_outcome &outcome, int attempt, int r
         return result;
     }
 
-    if (status == 429) {
+    const bool listed = std::find(spec_.retry_on.begin(), spec_.retry_on.end(), status) !=
+                        spec_.retry_on.end();
+    const bool custom = !spec_.retry_on.empty();
+
+    if (status == 429 && (!custom || listed)) {
         if (outcome.retry_after) {
             if (auto wait = parse_retry_after(*outcome.retry_after, now))
                 return retry_or_give_up(retry_cause::rate_limited,
@@ -116,7 +120,9 @@ decision retry_policy::decide(const attempt_outcome &outcome, int attempt, int r
                                 attempt);
     }
 
-    if (status == 408 || (status >= 500 && status <= 599 && status != 501 && status != 505)) {
+    const bool default_retryable =
+        status == 408 || (status >= 500 && status <= 599 && status != 501 && status != 505);
+    if (custom ? (listed && status != 429) : default_retryable) {
         // A 503 may carry Retry-After too; honour it when it is usable.
         if (status == 503 && outcome.retry_after) {
             if (auto wait = parse_retry_after(*outcome.retry_after, now))

@@ -14,6 +14,9 @@
 //  - 301/302/303/307/308 with a Location: follow it (up to max_redirects);
 //    following a redirect is not a retry.
 //  - Anything else (other 4xx, too-large bodies, TLS failures): give up now.
+//  - [retry] retry_on replaces the HTTP part of these rules with a list:
+//    listed statuses are retried (429 still honours Retry-After), others
+//    are not; 2xx and redirects keep their meaning.
 //  - An item gets 1 + max_retries attempts; when they are used up, give up.
 #pragma once
 

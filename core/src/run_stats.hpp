@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "latency_histogram.hpp"
 #include "retry_policy.hpp"
 
 namespace fetchctl {
@@ -24,14 +25,26 @@ struct run_stats {
     std::map<int, std::uint64_t> statuses;          // HTTP status -> answers
     std::map<std::string, std::uint64_t> transport_errors; // kind -> count
     std::uint64_t left_for_next_run = 0; // interrupted runs
+    latency_histogram latency;           // submit to answer, every request
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     double elapsed_seconds = 0;
 
     std::uint64_t total_retries() const;
 };
 
+/// What the summary's files and plugins were; for both summaries.
+struct run_labels {
+    std::string ending; // "complete", "interrupted; ..."
+    std::string output;
+    std::string failed_output;
+    std::string transport;
+    std::string sink;
+};
+
+/// The same figures as JSON, for dashboards and CI (--summary-json).
+std::string format_summary_json(const run_stats &stats, const run_labels &labels);
+
 /// The human summary, several lines, no trailing newline.
-std::string format_summary(const run_stats &stats, const std::string &output,
-                           const std::string &failed_output, const std::string &ending);
+std::string format_summary(const run_stats &stats, const run_labels &labels);
 
 } // namespace fetchctl

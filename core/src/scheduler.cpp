@@ -195,7 +195,7 @@ void scheduler::start_attempt(std::uint64_t sequence) {
     request.total_timeout_ms = to_millis(spec_.request.timeout);
     request.max_body_bytes = spec_.request.max_body_bytes;
 
-    in_flight_.emplace(request_id, sequence);
+    in_flight_.emplace(request_id, flight{sequence, clock::now()});
     if (!transport_.submit(request)) {
         // The transport refused outright; treat it like any transport error
         // so policy decides, and the item cannot be lost.
@@ -214,7 +214,8 @@ void scheduler::handle(const transport_answer &answer, clock::time_point now) {
                      answer.request_id);
         return;
     }
-    const std::uint64_t sequence = flight->second;
+    const std::uint64_t sequence = flight->second.sequence;
+    stats_.latency.add(std::chrono::duration<double, std::milli>(now - flight->second.started).count());
     in_flight_.erase(flight);
     active_item &item = active_.at(sequence);
 

@@ -107,7 +107,11 @@ private:
     std::unordered_map<std::uint64_t, active_item> active_;
     std::set<std::uint64_t> ready_; // lowest sequence first: frees the window
     std::priority_queue<timer, std::vector<timer>, std::greater<timer>> retry_timers_;
-    std::unordered_map<std::uint64_t, std::uint64_t> in_flight_; // request id -> sequence
+    struct flight {
+        std::uint64_t sequence;
+        clock::time_point started;
+    };
+    std::unordered_map<std::uint64_t, flight> in_flight_; // by request id
     std::map<std::uint64_t, finished_item> finished_;            // the reorder window
     std::uint64_t next_to_emit_;
     std::uint64_t next_to_admit_;

@@ -180,11 +180,23 @@ TEST_CASE("job - a flaky, rate-limited server: every id once, values as served",
     options.ids = "from = 1\nto = 40";
     options.rate = 19.5;
 
-    const auto result = run_job(dir, options);
+    const auto result = run_job(dir, options, {"--summary-json", "summary.json"});
     INFO(result.output);
     CHECK(result.status == 0);
     CHECK_THAT(result.output, Catch::Contains("summary: complete"));
     CHECK_THAT(result.output, Catch::Contains("40 written, 0 failed, of 40"));
+
+    const auto summary = nlohmann::json::parse(fc_test::read_file(dir.path() / "summary.json"));
+    CHECK(summary["ending"] == "complete");
+    CHECK(summary["items"]["written"] == 40);
+    CHECK(summary["items"]["failed"] == 0);
+    CHECK(summary["requests"].get<int>() >= 40);
+    CHECK(summary["statuses"]["200"] == 40);
+    CHECK(summary["retries"]["total"].get<int>() ==
+          summary["requests"].get<int>() - 40);
+    CHECK(summary["latency_ms"]["p50"].get<double>() >= 50); // the server sleeps 50-150 ms
+    CHECK(summary["latency_ms"]["p99"].get<double>() >= summary["latency_ms"]["p50"].get<double>());
+    CHECK(summary["transport"] == "curl_threads");
 
     const auto rows = rows_by_id(dir.path() / "out.csv");
     CHECK(keys(rows) == id_range(1, 40));

@@ -200,3 +200,51 @@ TEST_CASE("config - expand_url replaces every {id}", "[config]") {
     CHECK(expand_url("http://h/item/{id}", "42") == "http://h/item/42");
     CHECK(expand_url("http://h/{id}/x/{id}", "7") == "http://h/7/x/7");
 }
+
+TEST_CASE("config - --set overrides keys before validation", "[config]") {
+    const job_spec spec = parse_job_spec(minimal, "/cfg/job.toml", "/work",
+                                         {"rate.requests_per_second=7.5", "sink.output=x.csv",
+                                          "retry.backoff=exponential", "job.deadline=30",
+                                          "transport.curl_threads.threads=3"});
+    CHECK(spec.rate.requests_per_second == 7.5);
+    CHECK(spec.sink.output == "/work/x.csv");
+    CHECK(spec.retry.backoff == backoff_kind::exponential);
+    CHECK(spec.deadline->count() == 30);
+    REQUIRE(spec.transport.options != nullptr);
+
+    CHECK_THROWS_WITH(parse_job_spec(minimal, "/cfg/job.toml", "/work", {"no-equals-sign"}),
+                      Catch::Contains("expected key=value"));
+    CHECK_THROWS_WITH(parse_job_spec(minimal, "/cfg/job.toml", "/work", {"rate.burst=0"}),
+                      Catch::Contains("[rate] burst"));
+    CHECK_THROWS_WITH(
+        parse_job_spec(minimal, "/cfg/job.toml", "/work", {"request.url.x=1"}),
+        Catch::Contains("not a table"));
+}
+
+TEST_CASE("config - header values take ${ENV} and never echo them", "[config]") {
+    ::setenv("FETCHCTL_TEST_TOKEN", "s3cret-value", 1);
+    const std::string text =
+        minimal + "[request.headers]\nAuthorization = \"Bearer ${FETCHCTL_TEST_TOKEN}\"\n";
+    // [request.headers] after [sink] is still the request's table in TOML.
+    const job_spec spec = parse(text);
+    REQUIRE(spec.request.headers.size() == 1);
+    CHECK(spec.request.headers[0].value == "Bearer s3cret-value");
+
+    ::unsetenv("FETCHCTL_TEST_TOKEN");
+    try {
+        parse(text);
+        FAIL("expected an error");
+    } catch (const config_error &error) {
+        CHECK_THAT(error.what(), Catch::Contains("[request.headers] Authorization") &&
+                                     Catch::Contains("FETCHCTL_TEST_TOKEN is not set"));
+    }
+}
+
+TEST_CASE("config - retry_on takes a list of statuses", "[config]") {
+    CHECK(parse(minimal + "[retry]\nretry_on = [429, 503]\n").retry.retry_on ==
+          std::vector<int>{429, 503});
+    CHECK_THROWS_WITH(parse(minimal + "[retry]\nretry_on = [\"503\"]\n"),
+                      Catch::Contains("[retry] retry_on"));
+    CHECK_THROWS_WITH(parse(minimal + "[retry]\nretry_on = 503\n"),
+                      Catch::Contains("[retry] retry_on"));
+}

@@ -157,3 +157,21 @@ TEST_CASE("policy - redirects are followed up to the limit", "[policy]") {
     outcome.location.reset();
     CHECK(policy.decide(outcome, 1, 0, now).what == decision::kind::give_up);
 }
+
+TEST_CASE("policy - retry_on replaces the default retryable statuses", "[policy]") {
+    retry_spec spec;
+    spec.retry_on = {503, 429, 404};
+    const auto policy = make_policy(spec);
+    CHECK(policy.decide(http(503), 1, 0, now).what == decision::kind::retry);
+    CHECK(policy.decide(http(404), 1, 0, now).what == decision::kind::retry);
+    CHECK(policy.decide(http(500), 1, 0, now).what == decision::kind::give_up);
+    attempt_outcome limited = http(429);
+    limited.retry_after = "2";
+    const decision d = policy.decide(limited, 1, 0, now);
+    CHECK(d.cause == retry_cause::rate_limited);
+    CHECK(d.delay_seconds == 2.0);
+
+    spec.retry_on = {500};
+    CHECK(make_policy(spec).decide(http(429), 1, 0, now).what == decision::kind::give_up);
+    CHECK(make_policy(spec).decide(http(200), 1, 0, now).what == decision::kind::done);
+}

@@ -77,9 +77,10 @@ constexpr std::array<std::string_view, 5> apostrophe_names = {
 };
 
 constexpr std::array<std::string_view, 10> non_ascii_names = {
-    "Müller GmbH", "Société Générale", "東京商事", "Øresund Shipping ApS",
-    "Café Lumière SARL", "Zürcher Uhrenmanufaktur AG", "Ålesund Fisk AS",
-    "Łódź Metalworks", "São Paulo Comércio Ltda", "Москва Трейдинг",
+    "Müller GmbH", "Société Générale", "東京商事",
+    "Øresund Shipping ApS", "Café Lumière SARL",
+    "Zürcher Uhrenmanufaktur AG", "Ålesund Fisk AS", "Łódź Metalworks",
+    "São Paulo Comércio Ltda", "Москва Трейдинг",
 };
 
 constexpr std::array<std::string_view, 5> formula_names = {

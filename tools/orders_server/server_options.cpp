@@ -136,7 +136,8 @@ parse_result parse_options(int argc, char** argv) {
         ->capture_default_str()->check(CLI::Range(0.0, 1.0));
     app.add_option("--latency-ms", latency,
                    "Simulated latency MIN:MAX in ms, uniform; N for fixed")
-        ->capture_default_str()->check(CLI::Validator(check_latency, "MIN:MAX"));
+        ->capture_default_str()
+        ->check(CLI::Validator(check_latency, "MIN:MAX"));
     app.add_option("--seed", opts.seed,
                    "Seed of the per-id order contents")
         ->capture_default_str();

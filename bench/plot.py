@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""Plots for docs/benchmarks.md from the --json files of the bench drivers.
+
+    bench/plot.sh [--reference FILE] [--throughput FILE] [--memory FILE] [--out-dir docs]
+
+Writes benchmarks-reference.png, benchmarks-throughput.png and
+benchmarks-memory.png for whichever inputs are given.
+"""
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+COLORS = {"fetchctl-curl_threads": "#1f77b4", "fetchctl-poco_async": "#2ca02c",
+          "py-threadpool": "#d62728", "py-asyncio": "#ff7f0e",
+          "fetchctl curl_threads": "#1f77b4", "fetchctl poco_async": "#2ca02c",
+          "wrk": "#7f7f7f", "curl_threads": "#1f77b4", "poco_async": "#2ca02c"}
+
+
+def subtitle(machine):
+    return (f"{machine['cpus']} CPUs ({machine['cpu_model']}), shared and noisy; "
+            f"{machine['date']}")
+
+
+def reference(data, out):
+    runs = data["runs"]
+    tools = list(dict.fromkeys(r["tool"] for r in runs))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for i, tool in enumerate(tools):
+        rs = [r for r in runs if r["tool"] == tool]
+        for j, r in enumerate(rs):
+            x = i + (j - (len(rs) - 1) / 2) * 0.22
+            left.bar(x, r["wall"], width=0.2, color=COLORS.get(tool, "#555"))
+            left.plot([x - 0.1, x + 0.1], [r["bound"]] * 2, color="black", lw=1.5)
+            right.bar(x, r["ratio"], width=0.2, color=COLORS.get(tool, "#555"))
+    for ax in (left, right):
+        ax.set_xticks(range(len(tools)))
+        ax.set_xticklabels([t.replace("-", "\n", 1) for t in tools], fontsize=8)
+    left.set_ylabel("wall time (s); black tick = lower bound")
+    left.set_title("wall time per run", fontsize=10)
+    right.axhline(1.05, color="black", ls="--", lw=1)
+    right.text(len(tools) - 0.5, 1.052, "target 1.05", ha="right", va="bottom", fontsize=8)
+    lo = min(r["ratio"] for r in runs)
+    right.set_ylim(min(0.98, lo - 0.02), max(r["ratio"] for r in runs) + 0.03)
+    right.set_ylabel("wall / (requests / 20 per s)")
+    right.set_title("wall time over the lower bound", fontsize=10)
+    fig.suptitle(f"Reference job, ids {data['first']}..{data['last']} "
+                 f"(each bar one run)\n{subtitle(data['machine'])}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+def throughput(data, out):
+    summary = data["summary"]
+    servers = list(dict.fromkeys(s["server"] for s in summary))
+    clients = list(dict.fromkeys(s["client"] for s in summary))
+    conns = sorted(set(s["conns"] for s in summary))
+    fig, axes = plt.subplots(1, len(servers), figsize=(5.5 * len(servers), 4.2), squeeze=False)
+    width = 0.8 / len(clients)
+    for ax, server in zip(axes[0], servers):
+        for k, client in enumerate(clients):
+            xs, ys = [], []
+            for i, c in enumerate(conns):
+                match = [s for s in summary if s["server"] == server and s["client"] == client
+                         and s["conns"] == c]
+                if match:
+                    xs.append(i + (k - (len(clients) - 1) / 2) * width)
+                    ys.append(match[0]["items_per_s"])
+            bars = ax.bar(xs, ys, width=width * 0.95, label=client,
+                          color=COLORS.get(client), alpha=0.9 if "checkpoint" not in client
+                          else 0.45, hatch="//" if "checkpoint" in client else None)
+            for bar, y in zip(bars, ys):
+                ax.text(bar.get_x() + bar.get_width() / 2, y, f"{y / 1000:.1f}k",
+                        ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(range(len(conns)))
+        ax.set_xticklabels([f"{c} connections" for c in conns])
+        ax.set_ylabel("items (requests) per second")
+        ax.set_title(server, fontsize=10)
+    axes[0][0].legend(fontsize=8, loc="upper left")
+    fig.suptitle(f"Raw throughput, no rate limit (medians of {max(s['runs'] for s in summary)} "
+                 f"runs)\n{subtitle(data['machine'])}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+def memory(data, out):
+    runs = data["runs"]
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for r in runs:
+        samples = r["rss_samples"]
+        if not samples:
+            continue
+        wall = max(r["wall"], samples[-1][0])
+        xs = [100.0 * t / wall for t, _ in samples]
+        ys = [kb / 1024 for _, kb in samples]
+        style = "-" if r["items"] >= 100000 else ":"
+        ax.plot(xs, ys, style, color=COLORS.get(r["transport"]), lw=1.6,
+                label=f"{r['transport']}, {r['items']:,} items "
+                      f"(peak {r['maxrss_kb'] / 1024:.1f} MB, {r['wall']:.0f} s)")
+    ax.axhline(64, color="black", ls="--", lw=1)
+    ax.text(1, 64.5, "target: < 64 MB", fontsize=8, va="bottom")
+    ax.set_ylim(0, 70)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("progress through the run (% of its wall time)")
+    ax.set_ylabel("resident set size (MB), sampled every 0.1 s")
+    ax.legend(fontsize=8, loc="center right")
+    ax.set_title(f"fetchctl memory, raw mode against {data['server']}\n"
+                 f"{subtitle(data['machine'])}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference")
+    parser.add_argument("--throughput")
+    parser.add_argument("--memory")
+    parser.add_argument("--out-dir", default=str(Path(__file__).resolve().parent.parent / "docs"))
+    args = parser.parse_args()
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, func in (("reference", reference), ("throughput", throughput),
+                       ("memory", memory)):
+        path = getattr(args, name)
+        if path:
+            target = out / f"benchmarks-{name}.png"
+            func(json.loads(Path(path).read_text()), target)
+            print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()
