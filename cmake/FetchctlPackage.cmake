@@ -16,7 +16,11 @@ include(CMakePackageConfigHelpers)
 set(FETCHCTL_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/fetchctl)
 set(fetchctl_sdk_dir ${PROJECT_BINARY_DIR}/sdk)
 
-install(TARGETS fetchctl_plugin_api EXPORT fetchctlTargets FILE_SET HEADERS)
+# INCLUDES gives the imported target a plain include folder as well, which
+# consumers see whatever their CMake version makes of file sets.
+install(TARGETS fetchctl_plugin_api EXPORT fetchctlTargets
+    FILE_SET HEADERS
+    INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT fetchctlTargets
     NAMESPACE fetchctl::
     DESTINATION ${FETCHCTL_CMAKE_INSTALL_DIR})

@@ -21,6 +21,7 @@
 #include "journal.hpp"
 #include "plugin_host.hpp"
 #include "plugin_loader.hpp"
+#include "progress.hpp"
 #include "run_stats.hpp"
 #include "scheduler.hpp"
 #include "sink_client.hpp"
@@ -162,6 +163,7 @@ void report(const run_stats &stats, const prepared_job &job, const run_options &
     labels.sink = job.sink->name();
 
     spdlog::default_logger()->flush();
+    progress_display::clear();
     std::fflush(stdout);
     std::fputs(format_summary(stats, labels).c_str(), stdout);
     std::fputc('\n', stdout);

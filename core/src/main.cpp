@@ -9,18 +9,45 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <mutex>
+
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "exit_codes.hpp"
 #include "fetchctl/plugin.h"
 #include "job_runner.hpp"
+#include "progress.hpp"
 #include "stop_signals.hpp"
 
 namespace {
 
+// Clears the progress line on stderr before each log line, so a log line
+// never lands in the middle of it on a terminal.
+class clear_progress_sink : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    explicit clear_progress_sink(spdlog::sink_ptr target) : target_(std::move(target)) {}
+
+protected:
+    void sink_it_(const spdlog::details::log_msg &message) override {
+        fetchctl::progress_display::clear();
+        target_->log(message);
+    }
+    void flush_() override { target_->flush(); }
+    void set_pattern_(const std::string &pattern) override { target_->set_pattern(pattern); }
+    void set_formatter_(std::unique_ptr<spdlog::formatter> formatter) override {
+        target_->set_formatter(std::move(formatter));
+    }
+
+private:
+    spdlog::sink_ptr target_;
+};
+
 void set_up_logging(int verbosity) {
-    auto logger = spdlog::stdout_color_mt("fetchctl");
+    auto stdout_sink = std::make_shared<spdlog::sinks::stdout_color_sink_mt>();
+    auto logger = std::make_shared<spdlog::logger>(
+        "fetchctl", std::make_shared<clear_progress_sink>(stdout_sink));
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
     logger->set_level(verbosity < 0   ? spdlog::level::warn
                       : verbosity > 0 ? spdlog::level::debug

@@ -57,7 +57,8 @@ scheduler::scheduler(const job_spec &spec, id_source &ids, transport_client &tra
               [this] { return std::uniform_real_distribution<double>(0, 1)(random_); }),
       limiter_(spec.rate.requests_per_second, spec.rate.burst, clock::now()),
       capacity_(transport.max_in_flight()), next_to_emit_(first_sequence),
-      next_to_admit_(first_sequence), last_checkpoint_(clock::now()) {
+      next_to_admit_(first_sequence), last_checkpoint_(clock::now()),
+      done_at_start_(stats.written + stats.failed) {
     bool has_user_agent = false;
     for (const header_spec &header : spec_.request.headers) {
         request_headers_.push_back({header.name.c_str(), header.value.c_str()});
@@ -114,8 +115,11 @@ run_ending scheduler::run() {
             if (!retry_timers_.empty() && !stopping_)
                 wake = std::min(wake, retry_timers_.top().first);
 
+            if (progress_.enabled())
+                wake = std::min(wake, now + 500ms);
             for (const transport_answer &answer : answers_.take(wake))
                 handle(answer, clock::now());
+            show_progress(clock::now());
         }
 
         stats_.left_for_next_run = stats_.total_items - stats_.written - stats_.failed;
@@ -128,6 +132,24 @@ run_ending scheduler::run() {
         stats_.left_for_next_run = stats_.total_items - stats_.written - stats_.failed;
         return run_ending::sink_failed;
     }
+}
+
+void scheduler::show_progress(clock::time_point now) {
+    if (!progress_.enabled())
+        return;
+    progress_snapshot snapshot;
+    snapshot.total = stats_.total_items;
+    snapshot.done = stats_.written + stats_.failed;
+    snapshot.failed = stats_.failed;
+    snapshot.done_this_run = snapshot.done - done_at_start_;
+    snapshot.requests = stats_.requests;
+    snapshot.retries_waiting = retry_timers_.size();
+    snapshot.in_flight = in_flight_.size();
+    snapshot.target_rate = spec_.rate.requests_per_second;
+    if (limiter_.paused_until() > now)
+        snapshot.pause_left_seconds =
+            std::chrono::duration<double>(limiter_.paused_until() - now).count();
+    progress_.update(snapshot, now);
 }
 
 void scheduler::begin_stopping(const char *why) {

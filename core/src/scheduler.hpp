@@ -31,6 +31,7 @@
 
 #include "fetchctl/plugin.h"
 #include "id_source.hpp"
+#include "progress.hpp"
 #include "job_spec.hpp"
 #include "rate_limiter.hpp"
 #include "retry_policy.hpp"
@@ -122,6 +123,10 @@ private:
     std::optional<clock::time_point> deadline_;
     bool stopping_ = false;
     bool deadline_reached_ = false;
+
+    progress_display progress_;
+    std::uint64_t done_at_start_;
+    void show_progress(clock::time_point now);
 };
 
 } // namespace fetchctl

@@ -163,8 +163,8 @@ void reactor_loop::iterate() {
 
     // PollSet waits in whole milliseconds and truncates; round up, or the
     // loop would wake just before a deadline and spin until it passes.
-    const auto wait_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::max(wake_at - now, steady_clock::duration::zero())).count();
+    const auto wait = std::max(wake_at - now, steady_clock::duration::zero());
+    const auto wait_us = std::chrono::duration_cast<std::chrono::microseconds>(wait).count();
     const Poco::Timespan timeout(((wait_us + 999) / 1000) * 1000);
     const PollSet::SocketModeMap ready = poll_set_.poll(timeout);
 
@@ -206,11 +206,21 @@ void reactor_loop::dispatch(connection *conn, int mode, time_point now) {
         request_state &req = *it->second;
         handle_outcome(req, req.conn->on_ready(mode, now, read_buffer_), now);
     } catch (const std::exception &e) {
+        fail_if_alive(key, std::string("internal error in the poco_async reactor: ") + e.what());
+    } catch (...) {
+        fail_if_alive(key, "internal error in the poco_async reactor");
+    }
+}
+
+void reactor_loop::fail_if_alive(uint64_t key, const std::string &message) noexcept {
+    // The request may have been completed (and freed) before the throw.
+    try {
         const auto alive = requests_.find(key);
         if (alive != requests_.end()) {
-            complete_error(*alive->second, FC_TRANSPORT_OTHER,
-                           std::string("internal error in the poco_async reactor: ") + e.what());
+            complete_error(*alive->second, FC_TRANSPORT_OTHER, message);
         }
+    } catch (...) {
+        // Out of memory while failing it: it still ends at its deadline.
     }
 }
 
@@ -246,11 +256,9 @@ void reactor_loop::start_request(std::unique_ptr<request_state> owned, time_poin
         }
         acquire_connection(req, now, true);
     } catch (const std::exception &e) {
-        const auto alive = requests_.find(key);
-        if (alive != requests_.end()) {
-            complete_error(*alive->second, FC_TRANSPORT_OTHER,
-                           std::string("cannot start the request: ") + e.what());
-        }
+        fail_if_alive(key, std::string("cannot start the request: ") + e.what());
+    } catch (...) {
+        fail_if_alive(key, "cannot start the request");
     }
 }
 
@@ -262,13 +270,12 @@ void reactor_loop::acquire_connection(request_state &req, time_point now, bool a
             conn->owner = req.key;
             req.conn = std::move(conn);
             req.where = request_state::phase::exchanging;
-            arm(req);
             // Copy the head: it is needed again if this connection turns
             // out to be stale and the request moves to a fresh one.
-            handle_outcome(req,
-                           req.conn->begin_exchange(req.request.bytes, limits,
-                                                    req.request.head_method, now),
-                           now);
+            connection::outcome out = req.conn->begin_exchange(
+                req.request.bytes, limits, req.request.head_method, now);
+            arm(req);
+            handle_outcome(req, std::move(out), now);
             return;
         }
     }
@@ -408,11 +415,9 @@ void reactor_loop::on_resolved(const resolve_result &result, time_point now) {
             req.addresses = result.addresses;
             acquire_connection(req, now, !req.reconnected);
         } catch (const std::exception &e) {
-            const auto alive = requests_.find(key);
-            if (alive != requests_.end()) {
-                complete_error(*alive->second, FC_TRANSPORT_OTHER,
-                               std::string("internal error after resolving: ") + e.what());
-            }
+            fail_if_alive(key, std::string("internal error after resolving: ") + e.what());
+        } catch (...) {
+            fail_if_alive(key, "internal error after resolving");
         }
     }
 }

@@ -6,16 +6,21 @@
 // Why a PollSet loop and not Poco::Net::SocketReactor: in Poco 1.11 the
 // SocketReactor polls with one fixed timeout (250 ms by default), so a
 // deadline could fire up to that late, and its wakeUp() only ends an idle
-// sleep rather than interrupting a poll, so a new request could wait a full
-// timeout before being noticed. Driving PollSet (epoll on Linux) directly
-// lets each poll wait exactly until the nearest deadline, and the waker
-// (waker.hpp) interrupts it the moment work is queued.
+// sleep (in the installed libPocoNet it just calls Thread::wakeUp()) rather
+// than interrupting a poll, so a new request could wait a full timeout
+// before being noticed. Driving PollSet (epoll on Linux) directly lets each
+// poll wait exactly until the nearest deadline, and the waker (waker.hpp)
+// interrupts it the moment work is queued. Every PollSet call happens on
+// the reactor thread, so nothing relies on PollSet's own locking.
 //
 // Timeouts: every request has one entry in a deadline_queue holding the
 // earliest of its total deadline (from submit) and the deadline of its
 // current phase: resolve + connect (connect_timeout_ms), or no data moving
 // for idle_timeout_ms once connected. Pooled connections expire after
 // pool_idle_timeout_ms. The poll timeout is the nearest of these.
+//
+// A finished response is decoded (gzip, deflate) on this thread when the
+// transport offered compression itself, before the callback.
 //
 // Threading: submit() is called from one host thread; completions are
 // called from the reactor thread; stop() from any thread but the reactor's.
@@ -119,6 +124,7 @@ private:
     void arm(request_state &req);
     void complete_ok(request_state &req, time_point now);
     void complete_error(request_state &req, int32_t error, const std::string &message);
+    void fail_if_alive(uint64_t key, const std::string &message) noexcept;
     void deliver(const completion &c) noexcept;
 
     void watch(connection &conn);

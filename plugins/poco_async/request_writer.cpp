@@ -16,7 +16,8 @@ bool is_token(const std::string &text) noexcept {
     }
     for (char c : text) {
         const auto u = static_cast<unsigned char>(c);
-        const bool alnum = (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
+        const bool alnum =
+            (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
         if (!alnum && std::strchr("!#$%&'*+-.^_`|~", c) == nullptr) {
             return false;
         }

@@ -448,3 +448,27 @@ TEST_CASE("job - poco_async writes the same rows as curl_threads", "[job][transp
     CHECK(by_transport["curl_threads"].size() == 120);
     CHECK(by_transport["curl_threads"] == by_transport["poco_async"]);
 }
+
+TEST_CASE("job - a progress line on a terminal, none when piped", "[job][progress]") {
+    auto server = start_server({"--rate", "0", "--failure-rate", "0", "--latency-ms", "20"});
+    fc_test::scratch_dir dir("fetchctl-progress");
+    job_options options;
+    options.port = server.port();
+    options.ids = "from = 1\nto = 60";
+    options.rate = 40;
+    fc_test::write_file(dir.path() / "job.toml", job_file(options));
+
+    // script(1) gives fetchctl a pseudo-terminal and copies what it draws.
+    const auto on_tty = fc_test::run_command(
+        "/usr/bin/script",
+        {"-qfec", std::string(FETCHCTL_PATH) + " --config job.toml", "tty.log"}, dir.path());
+    INFO(on_tty.output);
+    CHECK(on_tty.status == 0);
+    const std::string drawn = fc_test::read_file(dir.path() / "tty.log");
+    CHECK_THAT(drawn, Catch::Contains("/60 done") && Catch::Contains("req/s of 40") &&
+                          Catch::Contains("ETA"));
+
+    const auto piped = run_fetchctl(dir.path(), {"--config", "job.toml"});
+    CHECK(piped.status == 0);
+    CHECK(piped.output.find("/60 done") == std::string::npos);
+}

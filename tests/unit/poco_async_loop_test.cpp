@@ -7,6 +7,7 @@
 
 #include <fetchctl/plugin.h>
 
+#include <Poco/DeflatingStream.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
@@ -19,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -397,6 +399,46 @@ TEST_CASE("loop - requests that cannot be sent complete with OTHER from the reac
     CHECK(tls.message.find("https") != std::string::npos);
     CHECK(tls.thread != std::this_thread::get_id());
     CHECK(f.got.wait(2).error == FC_TRANSPORT_OTHER);
+}
+
+TEST_CASE("loop - compression is offered and decoded, within max_body_bytes",
+          "[poco_async][loop][decode]") {
+    const std::string text = "{\"orders\":[" + std::string(20000, '7') + "]}";
+    std::ostringstream packed;
+    {
+        Poco::DeflatingOutputStream deflater(packed, Poco::DeflatingStreamBuf::STREAM_GZIP);
+        deflater << text;
+        deflater.close();
+    }
+    const std::string gz = packed.str();
+    script_server server([&](const std::string &head, std::size_t) {
+        const bool offered = head.find("Accept-Encoding: gzip") != std::string::npos;
+        return offered ? ok(gz, "Content-Encoding: gzip\r\n") : ok(text);
+    });
+    const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/gz";
+
+    SECTION("on by default") {
+        fixture f;
+        f.submit(f.spec(1, url));
+        const auto a = f.got.wait(1);
+        REQUIRE(a.error == FC_TRANSPORT_OK);
+        CHECK(a.body == text);
+
+        auto tight = f.spec(2, url);
+        tight.max_body_bytes = text.size() - 1;
+        f.submit(tight);
+        CHECK(f.got.wait(2).error == FC_TRANSPORT_TOO_LARGE);
+    }
+    SECTION("off: identity is asked for") {
+        loop_config config;
+        config.accept_encoding = false;
+        fixture f(config);
+        f.submit(f.spec(1, url));
+        const auto a = f.got.wait(1);
+        REQUIRE(a.error == FC_TRANSPORT_OK);
+        CHECK(a.body == text);
+        CHECK(server.last_head().find("Accept-Encoding: identity") != std::string::npos);
+    }
 }
 
 TEST_CASE("waker - a wake racing with a drain is never lost", "[poco_async][waker]") {
