@@ -19,6 +19,7 @@
 #include "id_source.hpp"
 #include "job_spec.hpp"
 #include "journal.hpp"
+#include "learned_rates.hpp"
 #include "plugin_host.hpp"
 #include "plugin_loader.hpp"
 #include "progress.hpp"
@@ -245,7 +246,22 @@ int run_prepared(prepared_job &job, const run_options &options) {
 
     scheduler driver(spec, ids, transport, answers, sink, failed, *log_book, stats,
                      stop_signals::requests(), first_sequence);
+    const std::string host = rate_host_key(spec.request.url_template);
+    if (spec.rate.adaptive) {
+        std::optional<double> learned;
+        if (!spec.rate.state_file.empty())
+            learned = load_learned_rate(spec.rate.state_file, host);
+        const double configured = spec.rate.requests_per_second;
+        driver.use_adaptive_rate(learned ? *learned : configured > 0 ? configured : 10.0);
+    }
     const run_ending ending = driver.run();
+    if (spec.rate.adaptive && !spec.rate.state_file.empty()) {
+        try {
+            save_learned_rate(spec.rate.state_file, host, driver.current_rate());
+        } catch (const std::exception &error) {
+            spdlog::warn("the learned rate was not kept: {}", error.what());
+        }
+    }
     stop_signals::on_signal(nullptr);
     stats.elapsed_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - stats.started).count();

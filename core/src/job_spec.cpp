@@ -233,6 +233,10 @@ job_spec parse_job_spec(std::string_view text, const fs::path &source_name,
             spec.rate.burst = *v;
         if (auto v = rate.number("max_pause", 0, max_seconds))
             spec.rate.max_pause = seconds_d(*v);
+        if (auto v = rate.boolean("adaptive"))
+            spec.rate.adaptive = *v;
+        if (auto v = rate.string("state_file"); v && !v->empty())
+            spec.rate.state_file = resolve(working_dir, *v);
         rate.reject_unknown_keys();
     }
 

@@ -53,6 +53,11 @@ struct rate_spec {
     double requests_per_second = 0; // 0: no client-side limit
     double burst = 1;
     seconds_d max_pause{60.0}; // cap on one global pause after a 429
+    /// Learn the server's budget from 429s and RateLimit headers; the
+    /// rate above is then the first guess (see rate_learner.hpp).
+    bool adaptive = false;
+    /// Where learned rates are kept between runs, per host (empty: not kept).
+    std::filesystem::path state_file;
 };
 
 enum class backoff_kind { fixed, exponential };

@@ -35,6 +35,11 @@ std::optional<rate_limiter::clock::time_point> rate_limiter::try_acquire(clock::
     return now + std::chrono::ceil<clock::duration>(wait);
 }
 
+void rate_limiter::set_rate(double requests_per_second, clock::time_point now) {
+    refill(now); // tokens earned at the old rate stay earned
+    rate_ = requests_per_second;
+}
+
 void rate_limiter::pause_until(clock::time_point until) {
     pause_end_ = std::max(pause_end_, until);
     tokens_ = 0;

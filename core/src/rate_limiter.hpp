@@ -32,6 +32,9 @@ public:
     /// one) and empties the bucket.
     void pause_until(clock::time_point until);
 
+    /// Changes the rate from now on (the adaptive pacer's decision).
+    void set_rate(double requests_per_second, clock::time_point now);
+
     clock::time_point paused_until() const { return pause_end_; }
     double requests_per_second() const { return rate_; }
 

@@ -134,6 +134,13 @@ run_ending scheduler::run() {
     }
 }
 
+void scheduler::use_adaptive_rate(double initial_rate) {
+    const auto now = clock::now();
+    learner_.emplace(initial_rate, now);
+    limiter_.set_rate(learner_->rate(), now);
+    spdlog::info("pacing: adaptive, starting at {:.2f} requests/s", learner_->rate());
+}
+
 void scheduler::show_progress(clock::time_point now) {
     if (!progress_.enabled())
         return;
@@ -145,7 +152,7 @@ void scheduler::show_progress(clock::time_point now) {
     snapshot.requests = stats_.requests;
     snapshot.retries_waiting = retry_timers_.size();
     snapshot.in_flight = in_flight_.size();
-    snapshot.target_rate = spec_.rate.requests_per_second;
+    snapshot.target_rate = limiter_.requests_per_second();
     if (limiter_.paused_until() > now)
         snapshot.pause_left_seconds =
             std::chrono::duration<double>(limiter_.paused_until() - now).count();
@@ -237,7 +244,8 @@ void scheduler::handle(const transport_answer &answer, clock::time_point now) {
         return;
     }
     const std::uint64_t sequence = flight->second.sequence;
-    stats_.latency.add(std::chrono::duration<double, std::milli>(now - flight->second.started).count());
+    const clock::time_point sent = flight->second.started;
+    stats_.latency.add(std::chrono::duration<double, std::milli>(now - sent).count());
     in_flight_.erase(flight);
     active_item &item = active_.at(sequence);
 
@@ -246,6 +254,9 @@ void scheduler::handle(const transport_answer &answer, clock::time_point now) {
         ++stats_.statuses[answer.status];
     else
         ++stats_.transport_errors[transport_error_kind(answer.transport_error)];
+
+    if (learner_ && answer.transport_error == FC_TRANSPORT_OK)
+        learn_from(answer, sent, now);
 
     attempt_outcome outcome;
     outcome.transport_error = answer.transport_error;
@@ -313,6 +324,23 @@ void scheduler::handle(const transport_answer &answer, clock::time_point now) {
         finish(sequence, std::move(failed));
         return;
     }
+    }
+}
+
+void scheduler::learn_from(const transport_answer &answer, clock::time_point sent,
+                           clock::time_point now) {
+    const auto advice = learner_->on_answer(
+        sent, now, answer.status, [&](std::string_view name) { return answer.header(name); },
+        std::chrono::system_clock::now());
+    if (advice.rate) {
+        limiter_.set_rate(*advice.rate, now);
+        spdlog::info("pacing: now {:.2f} requests/s ({})", *advice.rate,
+                     answer.status == 429 ? "learned from a 429" : "no 429 for a while");
+    }
+    if (advice.pause_until && *advice.pause_until > now) {
+        limiter_.pause_until(*advice.pause_until);
+        spdlog::info("pacing: the server's window is used up; waiting {:.2f} s for its reset",
+                     std::chrono::duration<double>(*advice.pause_until - now).count());
     }
 }
 

@@ -33,6 +33,7 @@
 #include "id_source.hpp"
 #include "progress.hpp"
 #include "job_spec.hpp"
+#include "rate_learner.hpp"
 #include "rate_limiter.hpp"
 #include "retry_policy.hpp"
 #include "run_stats.hpp"
@@ -61,6 +62,13 @@ public:
 
     run_ending run();
 
+    /// Paces by what the server's answers say instead of a fixed rate,
+    /// starting at `initial_rate` (see rate_learner.hpp). Call before run().
+    void use_adaptive_rate(double initial_rate);
+
+    /// The rate in force at the end (the learned one, when adaptive).
+    double current_rate() const { return limiter_.requests_per_second(); }
+
 private:
     struct active_item {
         std::string id;
@@ -83,6 +91,8 @@ private:
     bool admit();
     void start_attempt(std::uint64_t sequence);
     void handle(const transport_answer &answer, clock::time_point now);
+    void learn_from(const transport_answer &answer, clock::time_point sent,
+                    clock::time_point now);
     void finish(std::uint64_t sequence, finished_item item);
     void emit();
     void checkpoint(bool complete);
@@ -124,6 +134,7 @@ private:
     bool stopping_ = false;
     bool deadline_reached_ = false;
 
+    std::optional<rate_learner> learner_;
     progress_display progress_;
     std::uint64_t done_at_start_;
     void show_progress(clock::time_point now);

@@ -103,44 +103,52 @@ static int drain_buffer(jsonl_sink *sink) {
 }
 
 /* fsync() of the folder makes a newly created file's name durable, not
- * just its contents. */
+ * just its contents. 0 on success, -1 with errno set. */
 static int sync_parent_dir(const char *path) {
     char folder[4096];
     const char *slash = strrchr(path, '/');
     int fd;
     int rc;
+    int error;
 
-    if (!slash)
+    if (!slash) {
         strcpy(folder, ".");
-    else if (slash == path)
+    } else if (slash == path) {
         strcpy(folder, "/");
-    else if ((size_t)(slash - path) < sizeof folder)
+    } else if ((size_t)(slash - path) < sizeof folder) {
         snprintf(folder, sizeof folder, "%.*s", (int)(slash - path), path);
-    else
+    } else {
+        errno = ENAMETOOLONG;
         return -1;
+    }
 
     fd = open(folder, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
     rc = fsync(fd);
+    error = errno; /* close() must not hide why fsync() failed */
     close(fd);
+    errno = error;
     return rc;
 }
 
-/* "bytes=N" into *offset; 0 on success, -1 for any other text. */
+/* "bytes=N" into *offset; 0 on success, -1 for any other text. N is
+ * capped at what off_t holds, since it goes to ftruncate(). */
 static int parse_checkpoint(const char *token, uint64_t *offset) {
-    const char *digits = token + 6;
+    const uint64_t limit = (uint64_t)INT64_MAX;
+    const char *digits;
     uint64_t value = 0;
 
-    if (strncmp(token, "bytes=", 6) != 0 || *digits == '\0')
+    if (strncmp(token, "bytes=", 6) != 0 || token[6] == '\0')
         return -1;
 
-    for (; *digits; ++digits) {
+    for (digits = token + 6; *digits; ++digits) {
+        const uint64_t digit = (uint64_t)(*digits - '0');
         if (*digits < '0' || *digits > '9')
             return -1;
-        if (value > (UINT64_MAX - 9) / 10)
+        if (value > (limit - digit) / 10)
             return -1;
-        value = value * 10 + (uint64_t)(*digits - '0');
+        value = value * 10 + digit;
     }
     *offset = value;
     return 0;

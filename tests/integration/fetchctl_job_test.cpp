@@ -170,6 +170,12 @@ std::size_t count_of(const std::string &text, const std::string &needle) {
     return count;
 }
 
+std::string fmt_rate(double rate) {
+    char text[64];
+    std::snprintf(text, sizeof text, "starting at %.2f requests/s", rate);
+    return text;
+}
+
 } // namespace
 
 TEST_CASE("job - a flaky, rate-limited server: every id once, values as served", "[job]") {
@@ -471,4 +477,35 @@ TEST_CASE("job - a progress line on a terminal, none when piped", "[job][progres
     const auto piped = run_fetchctl(dir.path(), {"--config", "job.toml"});
     CHECK(piped.status == 0);
     CHECK(piped.output.find("/60 done") == std::string::npos);
+}
+
+TEST_CASE("job - adaptive pacing learns the server's budget and keeps it", "[job][pacing]") {
+    auto server = start_server({"--rate", "10", "--failure-rate", "0", "--latency-ms", "5"});
+    fc_test::scratch_dir dir("fetchctl-adaptive");
+    job_options options;
+    options.port = server.port();
+    options.ids = "from = 1\nto = 60";
+    options.rate = 25; // too fast: the server allows 10/s
+    fc_test::write_file(dir.path() / "job.toml", job_file(options));
+    const auto result = run_fetchctl(
+        dir.path(), {"--config", "job.toml", "--set", "rate.adaptive=true", "--set",
+                     "rate.state_file=rates.toml"});
+    INFO(result.output);
+    CHECK(result.status == 0);
+    CHECK_THAT(result.output, Catch::Contains("learned from a 429"));
+    CHECK(keys(rows_by_id(dir.path() / "out.csv")) == id_range(1, 60));
+
+    const std::string kept = fc_test::read_file(dir.path() / "rates.toml");
+    INFO(kept);
+    const auto equals = kept.rfind("= ");
+    REQUIRE(equals != std::string::npos);
+    const double learned = std::stod(kept.substr(equals + 2));
+    CHECK(learned > 7.0);
+    CHECK(learned < 10.5);
+
+    // The next run starts from what was learned, not from the config.
+    const auto again = run_fetchctl(
+        dir.path(), {"--config", "job.toml", "--fresh", "--set", "rate.adaptive=true", "--set",
+                     "rate.state_file=rates.toml"});
+    CHECK_THAT(again.output, Catch::Contains(fmt_rate(learned)));
 }

@@ -5,6 +5,7 @@ add_executable(core_unit_test
     ${CMAKE_CURRENT_LIST_DIR}/journal_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/latency_histogram_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/progress_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/rate_learner_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/rate_limiter_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/retry_after_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/retry_policy_test.cpp
