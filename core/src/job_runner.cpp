@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <random>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -153,11 +155,23 @@ id_source check_before_start(const prepared_job &job) {
     return ids;
 }
 
+/// A run's id: its start time (UTC) and a random suffix, e.g.
+/// "20261204T163445Z-3f9a", sortable and unique enough to tell runs apart.
+std::string make_run_id() {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+    return fmt::format("{}-{:04x}", stamp, std::random_device{}() & 0xffff);
+}
+
 /// Prints the human summary, and writes the JSON one when asked to.
 void report(const run_stats &stats, const prepared_job &job, const run_options &options,
-            const std::string &ending) {
+            const std::string &run_id, const std::string &ending) {
     run_labels labels;
     labels.ending = ending;
+    labels.run_id = run_id;
     labels.output = job.spec.sink.output.string();
     labels.failed_output = job.spec.sink.failed_output.string();
     labels.transport = job.transport->name();
@@ -236,8 +250,9 @@ int run_prepared(prepared_job &job, const run_options &options) {
     transport_client transport(job.transport, transport_host, answers);
     stop_signals::on_signal([&answers] { answers.wake(); });
 
-    spdlog::info("fetching {} items from {} with {} ({} at a time), {} to {} with {}",
-                 ids.total() - first_sequence, spec.request.url_template, transport.name(),
+    const std::string run_id = make_run_id();
+    spdlog::info("run {}: fetching {} items from {} with {} ({} at a time), {} to {} with {}",
+                 run_id, ids.total() - first_sequence, spec.request.url_template, transport.name(),
                  transport.max_in_flight(),
                  spec.rate.requests_per_second > 0
                      ? fmt::format("at most {} requests/s", spec.rate.requests_per_second)
@@ -246,6 +261,7 @@ int run_prepared(prepared_job &job, const run_options &options) {
 
     scheduler driver(spec, ids, transport, answers, sink, failed, *log_book, stats,
                      stop_signals::requests(), first_sequence);
+    driver.set_run_id(run_id);
     const std::string host = rate_host_key(spec.request.url_template);
     if (spec.rate.adaptive) {
         std::optional<double> learned;
@@ -268,16 +284,16 @@ int run_prepared(prepared_job &job, const run_options &options) {
 
     switch (ending) {
     case run_ending::complete:
-        report(stats, job, options, stats.failed == 0 ? "complete" : "complete, with failures");
+        report(stats, job, options, run_id, stats.failed == 0 ? "complete" : "complete, with failures");
         return stats.failed == 0 ? exit_code::ok : exit_code::items_failed;
     case run_ending::interrupted:
-        report(stats, job, options, "interrupted; run again to resume");
+        report(stats, job, options, run_id, "interrupted; run again to resume");
         return exit_code::interrupted;
     case run_ending::deadline:
-        report(stats, job, options, "deadline reached; run again to resume");
+        report(stats, job, options, run_id, "deadline reached; run again to resume");
         return exit_code::items_failed;
     case run_ending::sink_failed:
-        report(stats, job, options, "stopped by a sink error; run again to resume");
+        report(stats, job, options, run_id, "stopped by a sink error; run again to resume");
         return exit_code::run_error;
     }
     return exit_code::run_error;

@@ -69,6 +69,7 @@ std::string format_summary_json(const run_stats &s, const run_labels &labels) {
 
     const json summary = {
         {"ending", labels.ending},
+        {"run_id", labels.run_id},
         {"items",
          {{"total", s.total_items},
           {"written", s.written},

@@ -35,6 +35,7 @@ struct run_stats {
 /// What the summary's files and plugins were; for both summaries.
 struct run_labels {
     std::string ending; // "complete", "interrupted; ..."
+    std::string run_id;
     std::string output;
     std::string failed_output;
     std::string transport;

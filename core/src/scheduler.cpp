@@ -67,6 +67,7 @@ scheduler::scheduler(const job_spec &spec, id_source &ids, transport_client &tra
     }
     if (!has_user_agent)
         request_headers_.push_back({"User-Agent", "fetchctl/" FETCHCTL_VERSION});
+    transport_name_ = transport_.name();
 
     if (spec_.deadline)
         deadline_ = clock::now() + std::chrono::duration_cast<clock::duration>(*spec_.deadline);
@@ -269,6 +270,12 @@ void scheduler::handle(const transport_answer &answer, clock::time_point now) {
         policy_.decide(outcome, item.attempts, item.redirects, std::chrono::system_clock::now());
     const int max_attempts = policy_.max_attempts();
 
+    if (!item.statuses.empty())
+        item.statuses += ' ';
+    item.statuses += answer.transport_error == FC_TRANSPORT_OK
+                          ? std::to_string(answer.status)
+                          : transport_error_kind(answer.transport_error);
+
     if (stopping_ && (d.what == decision::kind::retry || d.what == decision::kind::redirect)) {
         spdlog::info("item {}: {} (attempt {}/{}); left for the next run", item.id,
                      describe(outcome), item.attempts, max_attempts);
@@ -282,6 +289,11 @@ void scheduler::handle(const transport_answer &answer, clock::time_point now) {
         done.written = true;
         done.status = answer.status;
         done.body = answer.body;
+        done.attempts = item.attempts;
+        done.latency_ms = static_cast<std::uint32_t>(
+            std::chrono::duration<double, std::milli>(now - sent).count());
+        done.waited_ms = static_cast<std::uint64_t>(item.waited_seconds * 1000.0);
+        done.statuses = std::move(item.statuses);
         finish(sequence, std::move(done));
         return;
     }
@@ -296,6 +308,7 @@ void scheduler::handle(const transport_answer &answer, clock::time_point now) {
             limiter_.pause_until(now + pause);
         }
         retry_timers_.emplace(now + delay, sequence);
+        item.waited_seconds += d.delay_seconds;
         spdlog::warn("item {}: {} (attempt {}/{}); retrying in {:.2f} s{}", item.id, d.reason,
                      item.attempts, max_attempts, d.delay_seconds,
                      d.delay_from_server ? " as Retry-After asks" : "");
@@ -362,6 +375,12 @@ void scheduler::emit() {
             record.body = item.body.data();
             record.body_size = item.body.size();
             record.status = item.status;
+            record.attempts = static_cast<std::uint32_t>(item.attempts);
+            record.latency_ms = item.latency_ms;
+            record.waited_ms = item.waited_ms;
+            record.statuses = item.statuses.c_str();
+            record.transport = transport_name_.c_str();
+            record.run_id = run_id_.c_str();
             switch (sink_.write(record)) {
             case sink_client::write_result::written: ++stats_.written; break;
             case sink_client::write_result::rejected:

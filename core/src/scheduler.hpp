@@ -66,6 +66,9 @@ public:
     /// starting at `initial_rate` (see rate_learner.hpp). Call before run().
     void use_adaptive_rate(double initial_rate);
 
+    /// Names this run in the records' provenance.
+    void set_run_id(std::string run_id) { run_id_ = std::move(run_id); }
+
     /// The rate in force at the end (the learned one, when adaptive).
     double current_rate() const { return limiter_.requests_per_second(); }
 
@@ -75,12 +78,18 @@ private:
         std::string url;
         int attempts = 0;
         int redirects = 0;
+        std::string statuses; // provenance: every answer, in order
+        double waited_seconds = 0;
     };
     struct finished_item {
         std::string id;
         bool written = false;
         std::string body;
         int status = 0;
+        int attempts = 0;
+        std::uint32_t latency_ms = 0;
+        std::uint64_t waited_ms = 0;
+        std::string statuses;
         std::string status_text; // failed items: last status or error kind
         std::string reason;      // failed items
     };
@@ -135,6 +144,8 @@ private:
     bool deadline_reached_ = false;
 
     std::optional<rate_learner> learner_;
+    std::string run_id_;
+    std::string transport_name_;
     progress_display progress_;
     std::uint64_t done_at_start_;
     void show_progress(clock::time_point now);

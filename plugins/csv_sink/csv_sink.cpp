@@ -10,11 +10,46 @@ namespace fetchctl::csv_sink {
 
 namespace {
 
+struct provenance_name {
+    provenance_field field;
+    const char *name;
+};
+
+constexpr provenance_name provenance_names[] = {
+    {provenance_field::attempts, "attempts"},     {provenance_field::statuses, "statuses"},
+    {provenance_field::waited_ms, "waited_ms"},   {provenance_field::latency_ms, "latency_ms"},
+    {provenance_field::transport, "transport"},   {provenance_field::run_id, "run_id"},
+};
+
+const char *name_of(provenance_field field) {
+    for (const provenance_name &entry : provenance_names) {
+        if (entry.field == field) {
+            return entry.name;
+        }
+    }
+    return "?";
+}
+
+const std::string &value_of(const provenance_values &values, provenance_field field) {
+    switch (field) {
+    case provenance_field::attempts: return values.attempts;
+    case provenance_field::statuses: return values.statuses;
+    case provenance_field::waited_ms: return values.waited_ms;
+    case provenance_field::latency_ms: return values.latency_ms;
+    case provenance_field::transport: return values.transport;
+    case provenance_field::run_id: return values.run_id;
+    }
+    return values.run_id;
+}
+
 std::string header_row(const sink_settings &settings) {
     std::vector<std::string> names;
-    names.reserve(settings.columns.size());
+    names.reserve(settings.columns.size() + settings.provenance.size());
     for (const column_path &column : settings.columns) {
         names.push_back(column.name);
+    }
+    for (provenance_field field : settings.provenance) {
+        names.push_back(std::string("_") + name_of(field));
     }
 
     std::string row;
@@ -95,6 +130,28 @@ std::string set_columns(sink_settings &settings,
     return {};
 }
 
+std::string set_provenance(sink_settings &settings, const std::vector<std::string> &names) {
+    std::vector<provenance_field> fields;
+    for (const std::string &name : names) {
+        const provenance_name *found = nullptr;
+        for (const provenance_name &entry : provenance_names) {
+            if (name == entry.name) {
+                found = &entry;
+            }
+        }
+        if (found == nullptr) {
+            return "unknown provenance field '" + name +
+                   "' (expected attempts, statuses, waited_ms, latency_ms, transport or run_id)";
+        }
+        if (std::find(fields.begin(), fields.end(), found->field) != fields.end()) {
+            return "provenance field '" + name + "' is listed twice";
+        }
+        fields.push_back(found->field);
+    }
+    settings.provenance = std::move(fields);
+    return {};
+}
+
 csv_sink::csv_sink(sink_settings settings, const std::string &path,
                    const char *resume_checkpoint)
     : settings_(std::move(settings)),
@@ -104,7 +161,7 @@ csv_sink::csv_sink(sink_settings settings, const std::string &path,
     fields_.reserve(settings_.columns.size());
 }
 
-std::string csv_sink::write(std::string_view body) {
+std::string csv_sink::write(std::string_view body, const provenance_values &provenance) {
     if (std::string problem = extractor_.extract(body, cells_);
         !problem.empty()) {
         return problem;
@@ -116,6 +173,9 @@ std::string csv_sink::write(std::string_view body) {
                                         ? field_origin::text
                                         : field_origin::literal;
         fields_.push_back({cell.text, origin});
+    }
+    for (provenance_field field : settings_.provenance) {
+        fields_.push_back({value_of(provenance, field), field_origin::literal});
     }
 
     row_.clear();

@@ -20,12 +20,27 @@ namespace fetchctl::csv_sink {
 /// The columns written when the config names none.
 const std::vector<std::string> &default_columns();
 
+/// How an item was fetched (config `provenance`): extra columns after the
+/// data columns, named with a leading underscore ("_attempts") so they
+/// cannot clash with the API's fields. Off by default.
+enum class provenance_field { attempts, statuses, waited_ms, latency_ms, transport, run_id };
+
+/// The values for one record, as text; empty where the host gave none.
+struct provenance_values {
+    std::string attempts, statuses, waited_ms, latency_ms, transport, run_id;
+};
+
 /// Everything the config decides.
 struct sink_settings {
     std::vector<column_path> columns; ///< at least one, in output order
+    std::vector<provenance_field> provenance; ///< after the columns
     csv_options csv;
     bool header = true; ///< write a header row at the top of a fresh file
 };
+
+/// Parses provenance names ("attempts", "statuses", "waited_ms",
+/// "latency_ms", "transport", "run_id"). Returns "" or what is wrong.
+std::string set_provenance(sink_settings &settings, const std::vector<std::string> &names);
 
 /// Parses and checks `names` into settings.columns. Returns "" or what is
 /// wrong (empty list, a malformed name, a name given twice).
@@ -53,7 +68,7 @@ public:
     /// Appends the row for one body. Returns "" or why the body cannot be
     /// written (bad data; nothing was appended). Throws file_error when
     /// the output fails.
-    std::string write(std::string_view body);
+    std::string write(std::string_view body, const provenance_values &provenance = {});
 
     /// Makes every row so far durable and returns the checkpoint token
     /// for resume. Throws file_error.

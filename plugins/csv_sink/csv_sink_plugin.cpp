@@ -134,6 +134,41 @@ bool read_columns(const fc_host_v1 &host, sink_settings &settings) {
     return true;
 }
 
+bool read_provenance(const fc_host_v1 &host, sink_settings &settings) {
+    std::vector<std::string> names;
+    for (std::size_t i = 0;; ++i) {
+        const char *name = nullptr;
+        const int32_t rc = host.config_string_at(host.host_ctx, "provenance", i, &name);
+        if (rc == FC_NOT_FOUND) {
+            break;
+        }
+        if (rc != FC_OK) {
+            return false;
+        }
+        names.emplace_back(name != nullptr ? name : "");
+    }
+    if (std::string problem = set_provenance(settings, names); !problem.empty()) {
+        return reject(host, "provenance", problem);
+    }
+    return true;
+}
+
+// The provenance the host sent, as text; empty fields from a host older
+// than ABI 1.1, whose records end before them.
+provenance_values provenance_of(const fc_record_v1 &record) {
+    provenance_values values;
+    if (!FETCHCTL_CSV_HAS_FIELD(&record, fc_record_v1, run_id)) {
+        return values;
+    }
+    values.attempts = std::to_string(record.attempts);
+    values.latency_ms = std::to_string(record.latency_ms);
+    values.waited_ms = std::to_string(record.waited_ms);
+    values.statuses = record.statuses != nullptr ? record.statuses : "";
+    values.transport = record.transport != nullptr ? record.transport : "";
+    values.run_id = record.run_id != nullptr ? record.run_id : "";
+    return values;
+}
+
 bool read_line_ending(const fc_host_v1 &host, sink_settings &settings) {
     const char *value = nullptr;
     const int32_t rc = host.config_string(host.host_ctx, "line_ending", &value);
@@ -161,6 +196,7 @@ bool read_line_ending(const fc_host_v1 &host, sink_settings &settings) {
 // one go rather than one per attempt.
 bool read_settings(const fc_host_v1 &host, sink_settings &settings) {
     bool ok = read_columns(host, settings);
+    ok = read_provenance(host, settings) && ok;
     ok = read_line_ending(host, settings) && ok;
     ok = read_bool(host, "formula_guard", settings.csv.formula_guard) && ok;
     ok = read_bool(host, "header", settings.header) && ok;
@@ -255,7 +291,7 @@ int32_t sink_write(void *opaque, const fc_record_v1 *record) noexcept {
         std::string problem;
         int32_t status = FETCHCTL_CSV_BAD_DATA;
         try {
-            problem = self->sink.write(body);
+            problem = self->sink.write(body, provenance_of(*record));
         } catch (const std::exception &error) {
             // The output failed, not the record: the sink cannot go on.
             problem = error.what();

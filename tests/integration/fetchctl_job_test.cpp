@@ -509,3 +509,37 @@ TEST_CASE("job - adaptive pacing learns the server's budget and keeps it", "[job
                      "rate.state_file=rates.toml"});
     CHECK_THAT(again.output, Catch::Contains(fmt_rate(learned)));
 }
+
+TEST_CASE("job - provenance columns on request, off by default", "[job][provenance]") {
+    auto server = start_server({"--rate", "0", "--failure-rate", "0", "--latency-ms", "0",
+                                "--fault", "reset:ids=3:times=1"});
+    fc_test::scratch_dir dir("fetchctl-provenance");
+    job_options options;
+    options.port = server.port();
+    options.ids = "from = 1\nto = 4";
+    options.delay = 0.05;
+    options.sink_options = "provenance = [\"attempts\", \"statuses\", \"waited_ms\", "
+                           "\"transport\", \"run_id\"]";
+    const auto result = run_job(dir, options);
+    INFO(result.output);
+    REQUIRE(result.status == 0);
+
+    const auto rows = fc_test::parse_csv(fc_test::read_file(dir.path() / "out.csv"));
+    REQUIRE(rows.size() == 5);
+    const std::vector<std::string> extra(rows[0].end() - 5, rows[0].end());
+    CHECK(extra == std::vector<std::string>{"_attempts", "_statuses", "_waited_ms", "_transport",
+                                            "_run_id"});
+    const auto &third = rows[3]; // id 3: reset once, then 200
+    CHECK(third[0] == "3");
+    CHECK(third[9] == "2");
+    CHECK(third[10] == "broken 200");
+    CHECK(third[11] == "50");
+    CHECK(third[12] == "curl_threads");
+    CHECK_THAT(result.output, Catch::Contains("run " + third[13] + ":"));
+    CHECK(rows[1][9] == "1");
+    CHECK(rows[1][10] == "200");
+
+    options.sink_options.clear();
+    const auto plain = run_job(dir, options, {"--fresh"});
+    CHECK(fc_test::parse_csv(fc_test::read_file(dir.path() / "out.csv"))[0] == reference_columns);
+}

@@ -11,6 +11,7 @@
 #include <fetchctl/plugin.h>
 
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 

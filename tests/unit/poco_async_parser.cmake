@@ -1,6 +1,6 @@
 # poco_async_parser_test: unit tests of the poco_async transport's pure
-# parts (response parser, chunked decoding, URL and request building),
-# linked against fc_poco_async_impl. No sockets, no plugin loading.
+# parts (response parser, chunked decoding, URL and request building, body
+# decoding), linked against fc_poco_async_impl. No sockets, no plugins.
 # poco_async_loop_test: its reactor loop against a loopback server.
 if(TARGET fc_poco_async_impl)
     add_executable(poco_async_parser_test

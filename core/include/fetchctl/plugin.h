@@ -33,7 +33,8 @@ extern "C" {
 #endif
 
 #define FETCHCTL_ABI_MAJOR 1
-/* 1.1 added FC_REJECTED; docs/ABI.md lists every change. */
+/* 1.1 added FC_REJECTED and the provenance fields of fc_record_v1;
+ * docs/ABI.md lists every change. */
 #define FETCHCTL_ABI_MINOR 1
 
 /* The one symbol every plugin exports. */
@@ -212,6 +213,16 @@ typedef struct fc_record_v1 {
     const char *body;    /* the response body (JSON for the reference API) */
     size_t body_size;
     int32_t status; /* the HTTP status that made the item done (2xx) */
+
+    /* Added in 1.1: how the item was fetched, for sinks that record
+     * provenance. Check struct_size before reading them. */
+    uint32_t attempts;     /* attempts made, the last (successful) one included */
+    uint32_t latency_ms;   /* of the successful attempt, submit to answer */
+    uint64_t waited_ms;    /* back-off and Retry-After waits, in total */
+    const char *statuses;  /* each answer in order, e.g. "500 429 200";
+                              "timeout", "connection", ... for no answer */
+    const char *transport; /* the transport plugin's name */
+    const char *run_id;    /* this run's id, as in the log and summary */
 } fc_record_v1;
 
 #define FC_CHECKPOINT_MAX 256 /* capacity of flush()'s checkpoint buffer */
