@@ -25,6 +25,7 @@
 #include "plugin_host.hpp"
 #include "plugin_loader.hpp"
 #include "progress.hpp"
+#include "replay.hpp"
 #include "run_stats.hpp"
 #include "scheduler.hpp"
 #include "sink_client.hpp"
@@ -155,6 +156,28 @@ id_source check_before_start(const prepared_job &job) {
     return ids;
 }
 
+/// A private folder under /tmp, removed with its contents at the end.
+class scratch_folder {
+public:
+    scratch_folder() {
+        char name[] = "/tmp/fetchctl-replay-XXXXXX";
+        if (!::mkdtemp(name))
+            throw std::runtime_error(fmt::format("cannot create a scratch folder in /tmp: {}",
+                                                 std::strerror(errno)));
+        path_ = name;
+    }
+    ~scratch_folder() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    scratch_folder(const scratch_folder &) = delete;
+    scratch_folder &operator=(const scratch_folder &) = delete;
+    const fs::path &path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
 /// A run's id: its start time (UTC) and a random suffix, e.g.
 /// "20261204T163445Z-3f9a", sortable and unique enough to tell runs apart.
 std::string make_run_id() {
@@ -174,6 +197,8 @@ void report(const run_stats &stats, const prepared_job &job, const run_options &
     labels.run_id = run_id;
     labels.output = job.spec.sink.output.string();
     labels.failed_output = job.spec.sink.failed_output.string();
+    if (!options.replay.empty())
+        labels.output = labels.failed_output = "(a replay: not kept)";
     labels.transport = job.transport->name();
     labels.sink = job.sink->name();
 
@@ -193,6 +218,14 @@ void report(const run_stats &stats, const prepared_job &job, const run_options &
 }
 
 int run_prepared(prepared_job &job, const run_options &options) {
+    // A replay writes into a scratch folder, never over the real output.
+    std::optional<scratch_folder> replay_folder;
+    if (!options.replay.empty()) {
+        replay_folder.emplace();
+        job.spec.sink.output = replay_folder->path() / job.spec.sink.output.filename();
+        job.spec.sink.failed_output = job.spec.sink.output.string() + ".failed.tsv";
+        job.spec.sink.journal = job.spec.sink.output.string() + ".journal";
+    }
     const job_spec &spec = job.spec;
     id_source ids = check_before_start(job);
 
@@ -247,7 +280,27 @@ int run_prepared(prepared_job &job, const run_options &options) {
 
     completion_queue answers;
     plugin_host transport_host(spec.transport, spec.config_path);
-    transport_client transport(job.transport, transport_host, answers);
+    std::optional<replay_transport> replayer;
+    std::optional<transport_client> chosen_transport;
+    if (!options.replay.empty()) {
+        try {
+            replayer.emplace(load_recorded_answers(options.replay), spec.request.url_template);
+        } catch (const std::runtime_error &error) {
+            throw config_error(error.what());
+        }
+        chosen_transport.emplace(
+            replay_transport::table(), "replay",
+            [&](fc_completion_fn done, void *ctx) { return replayer->start(done, ctx); },
+            answers);
+        spdlog::info("replaying {} instead of fetching; the output goes to {} and is discarded",
+                     options.replay.string(), replay_folder->path().string());
+    } else {
+        chosen_transport.emplace(job.transport, transport_host, answers);
+    }
+    transport_client &transport = *chosen_transport;
+    std::optional<answer_recorder> recorder;
+    if (!options.record.empty())
+        recorder.emplace(options.record);
     stop_signals::on_signal([&answers] { answers.wake(); });
 
     const std::string run_id = make_run_id();
@@ -262,6 +315,8 @@ int run_prepared(prepared_job &job, const run_options &options) {
     scheduler driver(spec, ids, transport, answers, sink, failed, *log_book, stats,
                      stop_signals::requests(), first_sequence);
     driver.set_run_id(run_id);
+    if (recorder)
+        driver.set_recorder(&*recorder);
     const std::string host = rate_host_key(spec.request.url_template);
     if (spec.rate.adaptive) {
         std::optional<double> learned;

@@ -19,6 +19,8 @@ struct run_options {
     std::vector<std::filesystem::path> plugin_dirs; // searched before the rest
     std::filesystem::path summary_json; // also write the summary here, as JSON
     std::vector<std::string> overrides;  // "table.key=value", applied over the file
+    std::filesystem::path record;        // write every answer here (see replay.hpp)
+    std::filesystem::path replay;        // answer from this recording, no network
 };
 
 /// Runs the job; returns an exit_code. Errors are logged here.

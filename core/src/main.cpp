@@ -98,6 +98,11 @@ int main(int argc, char **argv) {
                   "Start over even if an interrupted run of this job can be resumed");
     run->add_option("--summary-json", options.summary_json,
                     "Also write the end-of-run summary, with latency percentiles, as JSON");
+    run->add_option("--record", options.record,
+                    "Write every answer (id, attempt, status, Retry-After, latency) to FILE");
+    run->add_option("--replay", options.replay,
+                    "Answer from a --record file instead of the network, to try other rate "
+                    "and retry settings; the output goes to a scratch folder");
 
     auto *validate =
         app.add_subcommand("validate", "Check a job file and its plugins; no network, no output");
@@ -112,6 +117,11 @@ int main(int argc, char **argv) {
                  "Start over even if an interrupted run of this job can be resumed");
     app.add_option("--summary-json", options.summary_json,
                    "Also write the end-of-run summary, with latency percentiles, as JSON");
+    app.add_option("--record", options.record,
+                   "Write every answer (id, attempt, status, Retry-After, latency) to FILE");
+    app.add_option("--replay", options.replay,
+                   "Answer from a --record file instead of the network, to try other rate "
+                   "and retry settings; the output goes to a scratch folder");
 
     try {
         app.parse(argc, argv);

@@ -11,6 +11,7 @@ using namespace std::chrono_literals;
 
 constexpr double safety = 0.95;       // stay this far under a learned budget
 constexpr double growth = 1.02;       // creep-up step
+constexpr double backoff_step = 0.85; // fall per burst of 429s
 constexpr auto calm_before_growth = 10s;
 constexpr double lowest_rate = 0.1;
 
@@ -106,8 +107,11 @@ rate_learner::advice rate_learner::on_answer(clock::time_point sent, clock::time
     const auto accepted_in_window = std::count_if(
         accepted_sends_.begin(), accepted_sends_.end(),
         [&](clock::time_point t) { return t >= sent - 1s && t < sent; });
+    // The count over-estimates a server with fixed windows (the last second
+    // can straddle two of them), so it is only a ceiling; the rate also
+    // falls by a fixed step, and a few 429s bring it under the budget.
     const double budget = static_cast<double>(std::max<long>(accepted_in_window, 1));
-    rate_ = std::max(std::min(rate_, budget) * safety, lowest_rate);
+    rate_ = std::max(std::min(rate_ * backoff_step, budget * safety), lowest_rate);
     last_change_ = now;
     last_decrease_ = now;
     result.rate = rate_;

@@ -8,10 +8,9 @@
 //     (RateLimit-Reset / X-RateLimit-Reset, in seconds or an epoch time):
 //     nothing is left in this window, so everyone waits for the reset
 //     instead of collecting 429s.
-//  3. A 429 alone: the requests the server accepted in the second before
-//     the refused one were sent are what it allows; the rate drops to just
-//     under that (at most one drop per second, so one burst of 429s counts
-//     once).
+//  3. A 429 alone: the rate falls by 15%, and to no more than just under
+//     what the server accepted in the second before the refused request
+//     (at most one drop per second, so one burst of 429s counts once).
 // With no 429 for a while, the rate creeps up again by 2% steps (never past
 // a rate a policy header set), so a server that grows its budget is used.
 //

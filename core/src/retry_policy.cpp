@@ -61,8 +61,7 @@ decision retry_policy::retry_or_give_up(retry_cause cause, double delay, bool fr
     decision result;
     if (attempt >= max_attempts()) {
         result.what = decision::kind::give_up;
-        result.reason = fmt::format("{}, no attempts left ({} of {} used)", describe(outcome),
-                                    attempt, max_attempts());
+        result.reason = fmt::format("{}, no attempts left", describe(outcome));
         return result;
     }
     result.what = decision::kind::retry;

@@ -9,6 +9,7 @@
 
 #include "failed_items_file.hpp"
 #include "journal.hpp"
+#include "replay.hpp"
 #include "sink_client.hpp"
 #include "transport_client.hpp"
 #include "url_join.hpp"
@@ -270,11 +271,15 @@ void scheduler::handle(const transport_answer &answer, clock::time_point now) {
         policy_.decide(outcome, item.attempts, item.redirects, std::chrono::system_clock::now());
     const int max_attempts = policy_.max_attempts();
 
+    const std::string seen = answer.transport_error == FC_TRANSPORT_OK
+                                 ? std::to_string(answer.status)
+                                 : transport_error_kind(answer.transport_error);
     if (!item.statuses.empty())
         item.statuses += ' ';
-    item.statuses += answer.transport_error == FC_TRANSPORT_OK
-                          ? std::to_string(answer.status)
-                          : transport_error_kind(answer.transport_error);
+    item.statuses += seen;
+    if (recorder_)
+        recorder_->record(item.id, item.attempts, seen, outcome.retry_after,
+                          std::chrono::duration<double, std::milli>(now - sent).count());
 
     if (stopping_ && (d.what == decision::kind::retry || d.what == decision::kind::redirect)) {
         spdlog::info("item {}: {} (attempt {}/{}); left for the next run", item.id,

@@ -40,6 +40,7 @@
 
 namespace fetchctl {
 
+class answer_recorder;
 class completion_queue;
 class failed_items_file;
 class journal;
@@ -65,6 +66,9 @@ public:
     /// Paces by what the server's answers say instead of a fixed rate,
     /// starting at `initial_rate` (see rate_learner.hpp). Call before run().
     void use_adaptive_rate(double initial_rate);
+
+    /// Records every answer (--record); the recorder outlives run().
+    void set_recorder(answer_recorder *recorder) { recorder_ = recorder; }
 
     /// Names this run in the records' provenance.
     void set_run_id(std::string run_id) { run_id_ = std::move(run_id); }
@@ -145,6 +149,7 @@ private:
 
     std::optional<rate_learner> learner_;
     std::string run_id_;
+    answer_recorder *recorder_ = nullptr;
     std::string transport_name_;
     progress_display progress_;
     std::uint64_t done_at_start_;

@@ -79,6 +79,15 @@ transport_client::transport_client(std::shared_ptr<const loaded_plugin> plugin,
         throw std::runtime_error(fmt::format("transport \"{}\" failed to start (see the log)",
                                              plugin_->name()));
     max_in_flight_ = std::max<std::uint32_t>(1, table_->max_in_flight(instance_));
+    name_ = plugin_->name();
+}
+
+transport_client::transport_client(const fc_transport_v1 *table, std::string name,
+                                   const std::function<void *(fc_completion_fn, void *)> &start,
+                                   completion_queue &queue)
+    : table_(table), name_(std::move(name)), queue_(queue) {
+    instance_ = start(&transport_client::on_complete, this);
+    max_in_flight_ = std::max<std::uint32_t>(1, table_->max_in_flight(instance_));
 }
 
 transport_client::~transport_client() {
@@ -87,7 +96,7 @@ transport_client::~transport_client() {
 }
 
 std::string transport_client::name() const {
-    return plugin_->name();
+    return name_;
 }
 
 bool transport_client::submit(const fc_request_v1 &request) {

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -63,6 +64,12 @@ public:
     /// std::runtime_error when create() fails otherwise.
     transport_client(std::shared_ptr<const loaded_plugin> plugin, plugin_host &host,
                      completion_queue &queue);
+    /// A transport built into the core (replay): `start` makes the instance
+    /// for `table`, given the completion callback and its context.
+    transport_client(const fc_transport_v1 *table, std::string name,
+                     const std::function<void *(fc_completion_fn, void *)> &start,
+                     completion_queue &queue);
+
     /// Destroys the instance, which joins its threads, before the library
     /// can be unmapped.
     ~transport_client();
@@ -79,8 +86,9 @@ public:
 private:
     static void on_complete(void *ctx, const fc_response_v1 *response);
 
-    std::shared_ptr<const loaded_plugin> plugin_;
+    std::shared_ptr<const loaded_plugin> plugin_; // null for a built-in one
     const fc_transport_v1 *table_;
+    std::string name_;
     completion_queue &queue_;
     void *instance_ = nullptr;
     std::uint32_t max_in_flight_ = 1;

@@ -88,8 +88,8 @@ std::string table_name_problem(std::string_view name) {
 
 class sqlite_sink {
 public:
-    sqlite_sink(const fc_host_v1 &host, std::string path, std::string table)
-        : host_(host), path_(std::move(path)), table_(std::move(table)) {
+    sqlite_sink(std::string path, std::string table)
+        : path_(std::move(path)), table_(std::move(table)) {
         sqlite3 *raw = nullptr;
         const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
         const int rc = sqlite3_open_v2(path_.c_str(), &raw, flags, nullptr);
@@ -104,7 +104,7 @@ public:
         execute("CREATE TABLE IF NOT EXISTS \"" + table_ + "\" ("
                 "id TEXT PRIMARY KEY NOT NULL, body TEXT NOT NULL, "
                 "status INTEGER NOT NULL, fetched_at TEXT NOT NULL)",
-                "cannot create the table");
+                "cannot create table '" + table_ + "' in");
 
         // Preparing also checks an existing table's shape: without a
         // unique id column, ON CONFLICT(id) does not compile.
@@ -128,8 +128,6 @@ public:
 
     sqlite_sink(const sqlite_sink &) = delete;
     sqlite_sink &operator=(const sqlite_sink &) = delete;
-
-    const std::string &table() const { return table_; }
 
     /// Adds or replaces the record's row. Returns "" when done, or why the
     /// record itself is unacceptable; throws database_error when the
@@ -180,7 +178,7 @@ private:
         throw database_error(what + " '" + path_ + "': " + reason);
     }
 
-    void execute(const std::string &sql, const char *what) {
+    void execute(const std::string &sql, const std::string &what) {
         const int rc =
             sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr);
         if (rc != SQLITE_OK)
@@ -211,7 +209,6 @@ private:
         return valid;
     }
 
-    const fc_host_v1 &host_;
     std::string path_;
     std::string table_;
     connection_ptr db_;
@@ -298,7 +295,7 @@ int32_t sink_create(const fc_host_v1 *host, const fc_sink_open_v1 *open,
 
         auto self = std::make_unique<instance>();
         self->host = host;
-        self->sink = std::make_unique<sqlite_sink>(*host, open->output, table);
+        self->sink = std::make_unique<sqlite_sink>(open->output, table);
         const std::string mode = checkpoint ? "resuming: " : "";
         host_log(*host, FC_LOG_INFO, mode + "upserting into table '" + table +
                                          "' of '" + open->output + "'");

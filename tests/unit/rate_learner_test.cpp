@@ -24,7 +24,7 @@ rate_learner::header_lookup headers(std::map<std::string, std::string> values = 
 
 } // namespace
 
-TEST_CASE("pacing - a 429 sets the rate just under what the server accepted", "[pacing]") {
+TEST_CASE("pacing - a 429 sets the rate under what the server accepted", "[pacing]") {
     const auto t0 = clock_type::time_point{} + 1h;
     rate_learner learner(30, t0);
     // 30 requests/s for one second; the server takes the first 20.
@@ -33,10 +33,18 @@ TEST_CASE("pacing - a 429 sets the rate just under what the server accepted", "[
         CHECK_FALSE(learner.on_answer(t, t + 1ms, 200, headers(), wall).rate);
     const auto advice = learner.on_answer(t, t + 1ms, 429, headers(), wall);
     REQUIRE(advice.rate);
-    CHECK(*advice.rate == Approx(0.95 * 20));
-
+    CHECK(*advice.rate == Approx(0.95 * 20)); // below 0.85 * 30 = 25.5
     // More 429s from the same burst do not push it further down.
     CHECK_FALSE(learner.on_answer(t + 10ms, t + 20ms, 429, headers(), wall).rate);
+
+    // Later bursts step down by 15% even when the count says more.
+    t += 2s;
+    for (int i = 0; i < 40; ++i, t += 25ms)
+        learner.on_answer(t, t + 1ms, 200, headers(), wall);
+    const auto second = learner.on_answer(t, t + 1ms, 429, headers(), wall);
+    REQUIRE(second.rate);
+    CHECK(*second.rate == Approx(0.85 * 0.95 * 20));
+
 }
 
 TEST_CASE("pacing - calm at the limit lets the rate creep up, never past a stated budget",

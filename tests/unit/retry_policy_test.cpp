@@ -121,7 +121,7 @@ TEST_CASE("policy - max_retries bounds the attempts", "[policy]") {
         CHECK(policy.decide(http(500), attempt, 0, now).what == decision::kind::retry);
     const decision last = policy.decide(http(500), 6, 0, now);
     CHECK(last.what == decision::kind::give_up);
-    CHECK_THAT(last.reason, Catch::Contains("HTTP 500") && Catch::Contains("6 of 6"));
+    CHECK(last.reason == "HTTP 500, no attempts left");
 
     spec.max_retries = 0;
     CHECK(make_policy(spec).decide(http(503), 1, 0, now).what == decision::kind::give_up);
