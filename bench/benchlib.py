@@ -147,8 +147,17 @@ def machine_info(build):
             commit += " + uncommitted changes in core/plugins/tools"
     except (OSError, subprocess.SubprocessError):
         commit = "unknown"
+    fetchctl = Path(build) / "bin" / "fetchctl"
+    try:
+        version = subprocess.run([str(fetchctl), "--version"], capture_output=True, text=True,
+                                 timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        version = "unknown"
+    built = datetime.fromtimestamp(fetchctl.stat().st_mtime, timezone.utc).strftime(
+        "%Y-%m-%d %H:%M UTC")
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "fetchctl": f"{version}, binary built {built}",
         "cpus": os.cpu_count(),
         "cpu_model": model,
         "kernel": platform.release(),
@@ -163,8 +172,8 @@ def machine_info(build):
 def print_machine(info):
     print(f"# {info['date']}  {info['cpus']} CPUs ({info['cpu_model']}), kernel "
           f"{info['kernel']}, load {info['load_at_start']}")
-    print(f"# build {info['build_dir']} ({info['build_type']}), commit {info['commit']}, "
-          f"Python {info['python']}")
+    print(f"# build {info['build_dir']} ({info['build_type']}): {info['fetchctl']}; source "
+          f"tree now at {info['commit']}; Python {info['python']}")
 
 
 def free_port():

@@ -18,7 +18,7 @@ RUN_TIMEOUT = 600         # seconds; a run past this is killed and reported
 TOOLS = ["fetchctl-curl_threads", "fetchctl-poco_async", "py-threadpool", "py-asyncio"]
 
 
-def command(tool, build, url, first, last, work, fetchctl_rate=None):
+def command(tool, build, url, first, last, work, fetchctl_rate=None, fetchctl_set=()):
     output = work / f"{tool}.csv"
     if tool.startswith("fetchctl-"):
         transport = tool.split("-", 1)[1]
@@ -32,18 +32,20 @@ def command(tool, build, url, first, last, work, fetchctl_rate=None):
         if fetchctl_rate is not None:
             overrides[("rate", "requests_per_second")] = repr(float(fetchctl_rate))
         config = B.job_file(overrides, work / f"{tool}.toml")
-        return [build / "bin" / "fetchctl", "-q", "run", "--config", config, "--fresh"], output
+        extra = [arg for item in fetchctl_set for arg in ("--set", item)]
+        return [build / "bin" / "fetchctl", "-q", "run", "--config", config, "--fresh",
+                *extra], output
     script = {"py-threadpool": "threadpool_fetch.py", "py-asyncio": "asyncio_fetch.py"}[tool]
     return [sys.executable, B.BENCH / "baselines" / script, "--url", url,
             "--from", str(first), "--to", str(last), "--output", output,
             "--rate", str(PYTHON_RATE)], output
 
 
-def one_run(tool, build, first, last, work, fetchctl_rate=None):
+def one_run(tool, build, first, last, work, fetchctl_rate=None, fetchctl_set=()):
     server = B.OrdersServer(build, log_dir=work)
     try:
         url = server.base + "/item/{id}"
-        cmd, output = command(tool, build, url, first, last, work, fetchctl_rate)
+        cmd, output = command(tool, build, url, first, last, work, fetchctl_rate, fetchctl_set)
         run = B.Measured(cmd, RUN_TIMEOUT, cwd=work, out_dir=work)
         stats = server.stats()
     finally:
@@ -131,6 +133,9 @@ def main():
     parser.add_argument("--fetchctl-rate", type=float,
                         help="experiment: override [rate] requests_per_second of "
                              "config/orders.toml (19.5) for the fetchctl runs")
+    parser.add_argument("--fetchctl-set", action="append", default=[], metavar="KEY=VALUE",
+                        help="experiment: pass --set KEY=VALUE to fetchctl (builds that "
+                             "have --set); repeatable")
     args = parser.parse_args()
     if not 1 <= args.repeat <= 10:
         parser.error("--repeat must be 1..10")
@@ -145,6 +150,8 @@ def main():
     B.print_machine(info)
     rate_note = (f" with requests_per_second = {args.fetchctl_rate} (EXPERIMENT)"
                  if args.fetchctl_rate is not None else "")
+    if args.fetchctl_set:
+        rate_note += f" and --set {' --set '.join(args.fetchctl_set)} (EXPERIMENT)"
     print(f"# reference job: ids {first}..{last}, orders_server defaults (rate {SERVER_RATE}/s "
           f"per client, ~10% 500s, 50-150 ms), a fresh server per run; fetchctl uses "
           f"config/orders.toml{rate_note}, the Python scripts pace at {PYTHON_RATE}/s; "
@@ -157,7 +164,7 @@ def main():
         # Rotate the order each round so no tool always runs first or last.
         order = tools[round_no % len(tools):] + tools[:round_no % len(tools)]
         for tool in order:
-            r = one_run(tool, build, first, last, work, args.fetchctl_rate)
+            r = one_run(tool, build, first, last, work, args.fetchctl_rate, args.fetchctl_set)
             r["round"] = round_no + 1
             results.append(r)
             print(f"  round {round_no + 1}: {tool}: {r['wall']:.1f} s, {r['requests']} requests, "
@@ -186,6 +193,7 @@ def main():
     if args.json:
         B.write_json(args.json, {"machine": info, "first": first, "last": last,
                                  "fetchctl_rate": args.fetchctl_rate,
+                                 "fetchctl_set": args.fetchctl_set,
                                  "server_rate": SERVER_RATE, "python_rate": PYTHON_RATE,
                                  "runs": results})
     return 0 if all(r["ids_ok"] and r["returncode"] == 0 for r in results) else 1
