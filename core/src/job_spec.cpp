@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "config_error.hpp"
+#include "id_source.hpp"
 #include "toml_reader.hpp"
 
 namespace fetchctl {
@@ -159,6 +160,10 @@ job_spec parse_job_spec(std::string_view text, const fs::path &source_name,
         if (file) {
             spec.ids.source = id_spec::kind::file;
             spec.ids.file = resolve(config_dir, *file);
+            std::error_code error;
+            if (!fs::is_regular_file(spec.ids.file, error))
+                ids.fail("file", fmt::format("cannot read the id file {}: no such file",
+                                             spec.ids.file.string()));
         } else if (list) {
             spec.ids.source = id_spec::kind::list;
             if (!list->is_array())
@@ -169,8 +174,10 @@ job_spec parse_job_spec(std::string_view text, const fs::path &source_name,
                     ids.fail("list", fmt::format("expected integers or strings, saw {}",
                                                  describe_toml_type(element)));
                 std::string id = id_text(element);
-                if (id.empty())
-                    ids.fail("list", "an id must not be empty");
+                if (!is_valid_id(id))
+                    ids.fail("list", fmt::format("\"{}\" is not a valid id (letters, digits, "
+                                                 "- . _ ~ only)",
+                                                 id));
                 spec.ids.list.push_back(std::move(id));
             }
             if (spec.ids.list.empty())

@@ -577,3 +577,83 @@ TEST_CASE("job - record a run, replay it offline with other settings", "[job][re
     CHECK_THAT(replayed.output, Catch::Contains("item 6: HTTP 429, no attempts left"));
     CHECK(fc_test::read_file(dir.path() / "out.csv") == csv_before); // the real output untouched
 }
+
+TEST_CASE("job - the bad-config table: exit 2, one clear message, nothing written",
+          "[job][config]") {
+    job_options base;
+    base.port = 9; // never contacted: every case fails before the first request
+    const std::string good = job_file(base);
+    auto with = [&](const std::string &from, const std::string &to) {
+        std::string text = good;
+        const auto at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        return text.replace(at, from.size(), to);
+    };
+    struct bad_case {
+        const char *what;
+        std::string text;
+        const char *expected;
+    };
+    const std::vector<bad_case> cases = {
+        {"not TOML", "[request\n", "job.toml:1:"},
+        {"empty file", "", "[ids]"},
+        {"wrong type", with("timeout = 10", "timeout = \"10\""), "[request] timeout"},
+        {"negative rate", with("requests_per_second = 0.000000", "requests_per_second = -3"),
+         "[rate] requests_per_second"},
+        {"unknown key", good + "[retry.extra]\n", "[retry] extra: unknown key"},
+        {"unknown table", good + "[cache]\nsize = 1\n", "cache: unknown key"},
+        {"url without {id}", with("/item/{id}", "/item/"), "[request] url"},
+        {"missing transport plugin", with("plugin = \"curl_threads\"", "plugin = \"\""),
+         "[transport] plugin"},
+        {"unknown transport", with("plugin = \"curl_threads\"", "plugin = \"carrier_pigeon\""),
+         "no transport plugin named \"carrier_pigeon\""},
+        {"a sink named as transport", with("plugin = \"curl_threads\"", "plugin = \"csv_sink\""),
+         "is a sink, not a transport"},
+        {"unknown sink", with("plugin = \"csv_sink\"", "plugin = \"parquet\""),
+         "no sink plugin named \"parquet\""},
+        {"output folder missing", with("output = \"out.csv\"", "output = \"no/such/dir/out.csv\""),
+         "[sink] output"},
+        {"output is a folder", with("output = \"out.csv\"", "output = \".\""), "[sink] output"},
+        {"curl threads zero", good + "[transport.curl_threads]\nthreads = 0\n",
+         "[transport.curl_threads] threads"},
+        {"curl threads text", good + "[transport.curl_threads]\nthreads = \"ten\"\n",
+         "[transport.curl_threads] threads"},
+        {"curl unknown key", good + "[transport.curl_threads]\nthread = 4\n",
+         "[transport.curl_threads] thread: unknown key"},
+        {"csv bad line ending", good + "[sink.csv_sink]\nline_ending = \"cr\"\n",
+         "[sink.csv_sink] line_ending"},
+        {"csv columns not strings", good + "[sink.csv_sink]\ncolumns = [1, 2]\n",
+         "[sink.csv_sink] columns"},
+        {"csv column twice", good + "[sink.csv_sink]\ncolumns = [\"a\", \"a\"]\n",
+         "[sink.csv_sink] columns"},
+        {"csv unknown provenance", good + "[sink.csv_sink]\nprovenance = [\"mood\"]\n",
+         "[sink.csv_sink] provenance"},
+        {"ids file missing", with("from = 1\nto = 20", "file = \"nope.txt\""), "nope.txt"},
+        {"id list with a slash", with("from = 1\nto = 20", "list = [\"a/b\"]"), "a/b"},
+        {"max_retries huge", with("max_retries = 5", "max_retries = 100000"),
+         "[retry] max_retries"},
+        {"delay negative", with("delay = 0.200000", "delay = -1"), "[retry] delay"},
+        {"header env missing", good + "[request.headers]\nX-Key = \"${FETCHCTL_NO_SUCH_VAR}\"\n",
+         "FETCHCTL_NO_SUCH_VAR is not set"},
+        {"retry_on out of range", with("max_retries = 5", "max_retries = 5\nretry_on = [42]"),
+         "[retry] retry_on"},
+        {"journal is the output", with("output = \"out.csv\"",
+                                       "output = \"out.csv\"\njournal = \"out.csv\""),
+         "three different files"},
+        {"deadline as text", good + "[job]\ndeadline = \"soon\"\n", "[job] deadline"},
+    };
+
+    for (const bad_case &c : cases) {
+        fc_test::scratch_dir dir("fetchctl-badconfig");
+        fc_test::write_file(dir.path() / "job.toml", c.text);
+        const auto result = run_fetchctl(dir.path(), {"--config", "job.toml"});
+        INFO("case: " << c.what << "\n" << result.output);
+        CHECK(result.status == 2);
+        CHECK_THAT(result.output, Catch::Contains("job.toml") && Catch::Contains(c.expected));
+        CHECK(count_of(result.output, " error ") == 1);
+        CHECK_FALSE(fs::exists(dir.path() / "out.csv"));
+        CHECK_FALSE(fs::exists(dir.path() / "out.csv.journal"));
+        CHECK_FALSE(fs::exists(dir.path() / "out.csv.failed.tsv"));
+    }
+    CHECK(cases.size() >= 25);
+}
