@@ -657,3 +657,24 @@ TEST_CASE("job - the bad-config table: exit 2, one clear message, nothing writte
     }
     CHECK(cases.size() >= 25);
 }
+
+TEST_CASE("job - a deadline stops the run and leaves the rest for the next", "[job][resume]") {
+    auto server = start_server({"--rate", "0", "--failure-rate", "0", "--latency-ms", "50"});
+    fc_test::scratch_dir dir("fetchctl-deadline");
+    job_options options;
+    options.port = server.port();
+    options.ids = "from = 1\nto = 100";
+    options.rate = 40; // 2.5 s of work
+    options.extra = "[job]\ndeadline = 1\n";
+    const auto first = run_job(dir, options);
+    INFO(first.output);
+    CHECK(first.status == 1);
+    CHECK_THAT(first.output, Catch::Contains("the run's deadline has passed") &&
+                                 Catch::Contains("summary: deadline reached") &&
+                                 Catch::Contains("left for the next run"));
+
+    const auto rest = run_fetchctl(dir.path(), {"--config", "job.toml", "--set", "job.deadline=0"});
+    INFO(rest.output);
+    CHECK(rest.status == 0);
+    CHECK(keys(rows_by_id(dir.path() / "out.csv")) == id_range(1, 100));
+}
