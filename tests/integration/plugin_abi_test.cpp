@@ -103,7 +103,8 @@ TEST_CASE("abi - a plugin built against an older minor version loads and runs", 
     CHECK(fc_test::read_file(dir.path() / "out.txt") == "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n");
 
     const auto listing = fetchctl(dir.path(), {"plugins", "--plugin-dir", FIXTURE_PLUGIN_DIR});
-    const listed_plugin &row = find_row(parse_listing(listing.output), "old_minor_sink");
+    const auto rows = parse_listing(listing.output);
+    const listed_plugin &row = find_row(rows, "old_minor_sink");
     CHECK(row.kind == "sink");
     CHECK(row.abi == "1.0");
     CHECK(row.notes.empty());
