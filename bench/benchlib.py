@@ -34,28 +34,41 @@ _started = {}          # pid -> (Popen, description)
 _temp_dirs = []
 
 
+def _alive(pid):
+    """Running (not gone, not a zombie waiting to be reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _signal_and_wait(pids, signum, grace):
+    for pid in pids:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.05)
+    return not any(_alive(p) for p in pids)
+
+
 def _stop_pid(pid, proc, grace=5.0):
-    if proc.poll() is not None:
-        return
-    # A command run under GNU time is time's child: stop it first, or it
-    # would outlive time.
-    for child in child_pids(pid) if Path(proc.args[0]).name == "time" else []:
-        try:
-            os.kill(child, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+    # Liveness is read from /proc rather than Popen.wait(): this also runs
+    # from a signal handler that may have interrupted a wait() on the same
+    # Popen, whose lock is then held.
+    if _alive(pid):
+        # A command run under GNU time is time's child: stop it first, or
+        # it would outlive time.
+        children = child_pids(pid) if Path(str(proc.args[0])).name == "time" else []
+        if not _signal_and_wait(children + [pid], signal.SIGTERM, grace):
+            _signal_and_wait(children + [pid], signal.SIGKILL, grace)
     try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(timeout=grace)
+        proc.poll()
+    except Exception:
+        pass
 
 
 def cleanup():

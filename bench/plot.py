@@ -71,20 +71,29 @@ def throughput(data, out):
                 if match:
                     xs.append(i + (k - (len(clients) - 1) / 2) * width)
                     ys.append(match[0]["items_per_s"])
+            variant = "(" in client
             bars = ax.bar(xs, ys, width=width * 0.95, label=client,
-                          color=COLORS.get(client), alpha=0.9 if "checkpoint" not in client
-                          else 0.45, hatch="//" if "checkpoint" in client else None)
+                          color=COLORS.get(client.split(" (")[0], "#555"),
+                          alpha=0.45 if variant else 0.9, hatch="//" if variant else None)
             for bar, y in zip(bars, ys):
                 ax.text(bar.get_x() + bar.get_width() / 2, y, f"{y / 1000:.1f}k",
                         ha="center", va="bottom", fontsize=7)
+        for i, c in enumerate(conns):
+            wrk = [s["items_per_s"] for s in summary if s["server"] == server
+                   and s["client"] == "wrk" and s["conns"] == c]
+            if wrk:
+                ax.plot([i - 0.42, i + 0.42], [wrk[0] / 2] * 2, color="black", ls="--", lw=1)
         ax.set_xticks(range(len(conns)))
         ax.set_xticklabels([f"{c} connections" for c in conns])
         ax.set_ylabel("items (requests) per second")
         ax.set_title(server, fontsize=10)
-    axes[0][0].legend(fontsize=8, loc="upper left")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    handles.append(plt.Line2D([], [], color="black", ls="--", lw=1))
+    labels.append("target: half of wrk")
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=len(labels))
     fig.suptitle(f"Raw throughput, no rate limit (medians of {max(s['runs'] for s in summary)} "
                  f"runs)\n{subtitle(data['machine'])}", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(out, dpi=110)
     plt.close(fig)
 

@@ -17,7 +17,7 @@ import benchlib as B
 
 MAX_ITEMS = 3_000_000      # bounds a run whatever the calibration says
 MIN_ITEMS = 10_000
-CALIBRATION_ITEMS = 10_000
+CALIBRATION_ITEMS = 30_000
 
 
 def transport_overrides(transport, conns):

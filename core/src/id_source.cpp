@@ -1,6 +1,7 @@
 // id_source.cpp: see id_source.hpp.
 #include "id_source.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -9,9 +10,47 @@
 #include "config_error.hpp"
 
 namespace fetchctl {
+namespace {
+
+std::uint64_t id_hash(const std::string &id) {
+    std::uint64_t hash = 14695981039346656037ull; // FNV-1a
+    for (unsigned char c : id) {
+        hash ^= c;
+        hash *= 1099511628211ull;
+    }
+    return hash;
+}
+
+std::string id_on_line(const std::filesystem::path &file, std::uint64_t wanted) {
+    std::ifstream in(file);
+    std::string line;
+    for (std::uint64_t number = 1; std::getline(in, line); ++number) {
+        if (number == wanted)
+            return id_from_line(line);
+    }
+    return {};
+}
+
+/// The first pair of positions holding the same id, earlier one first.
+/// Hashes narrow it down; `id_at` confirms, so a collision is no error.
+template <class IdAt>
+std::optional<std::pair<std::uint64_t, std::uint64_t>>
+find_duplicate(std::vector<std::pair<std::uint64_t, std::uint64_t>> &seen, IdAt &&id_at) {
+    std::sort(seen.begin(), seen.end());
+    for (std::size_t i = 1; i < seen.size(); ++i) {
+        if (seen[i].first == seen[i - 1].first &&
+            id_at(seen[i].second) == id_at(seen[i - 1].second))
+            return std::make_pair(seen[i - 1].second, seen[i].second);
+    }
+    return std::nullopt;
+}
+
+} // namespace
 
 bool is_valid_id(const std::string &id) {
-    if (id.empty())
+    // "." and ".." are made of valid characters but are path steps: a
+    // client would resolve /item/.. to /.
+    if (id.empty() || id == "." || id == "..")
         return false;
     for (unsigned char c : id) {
         if (!std::isalnum(c) && c != '-' && c != '.' && c != '_' && c != '~')
@@ -35,20 +74,30 @@ id_source::id_source(const id_spec &spec) : spec_(spec) {
     case id_spec::kind::range:
         total_ = static_cast<std::uint64_t>(spec_.last - spec_.first) + 1;
         break;
-    case id_spec::kind::list:
+    case id_spec::kind::list: {
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> seen; // (hash, index)
         for (const std::string &id : spec_.list) {
             if (!is_valid_id(id))
                 throw config_error(fmt::format(
                     "[ids] list: \"{}\" is not a valid id (letters, digits, - . _ ~ only)", id));
+            seen.emplace_back(id_hash(id), seen.size());
         }
+        if (auto twice = find_duplicate(seen, [&](std::uint64_t i) { return spec_.list[i]; }))
+            throw config_error(fmt::format("[ids] list: \"{}\" is listed twice (positions {} and "
+                                           "{}); each id is fetched and written once",
+                                           spec_.list[twice->first], twice->first + 1,
+                                           twice->second + 1));
         total_ = spec_.list.size();
         break;
+    }
     case id_spec::kind::file: {
         std::ifstream check(spec_.file);
         if (!check)
             throw config_error(fmt::format("{}: cannot read the id file: {}",
                                            spec_.file.string(), std::strerror(errno)));
         std::string line;
+        // 16 bytes per id, freed once checked: a million ids cost 16 MB here.
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> seen; // (hash, line)
         for (std::uint64_t line_number = 1; std::getline(check, line); ++line_number) {
             const std::string id = id_from_line(line);
             if (id.empty())
@@ -57,8 +106,17 @@ id_source::id_source(const id_spec &spec) : spec_(spec) {
                 throw config_error(fmt::format(
                     "{}:{}: \"{}\" is not a valid id (letters, digits, - . _ ~ only)",
                     spec_.file.string(), line_number, id));
+            seen.emplace_back(id_hash(id), line_number);
             ++total_;
         }
+        if (auto twice = find_duplicate(seen, [&](std::uint64_t line_number) {
+                return id_on_line(spec_.file, line_number);
+            }))
+            throw config_error(fmt::format(
+                "{}:{}: \"{}\" is listed twice (lines {} and {}); each id is fetched and "
+                "written once",
+                spec_.file.string(), twice->second, id_on_line(spec_.file, twice->second),
+                twice->first, twice->second));
         if (total_ == 0)
             throw config_error(fmt::format("{}: the id file holds no ids", spec_.file.string()));
         file_.open(spec_.file);

@@ -237,16 +237,43 @@ int run_prepared(prepared_job &job, const run_options &options) {
     } catch (const std::runtime_error &error) {
         throw config_error(error.what());
     }
+    // The ids must not come from a file this run is about to rewrite.
+    if (spec.ids.source == id_spec::kind::file) {
+        for (const fs::path *own : {&spec.sink.output, &spec.sink.failed_output, &spec.sink.journal}) {
+            std::error_code error;
+            if (fs::equivalent(spec.ids.file, *own, error))
+                throw config_error(fmt::format(
+                    "{}: [ids] file: {} is this job's own output, which the run rewrites; copy "
+                    "it elsewhere first (e.g. retry-ids.tsv) and name the copy",
+                    spec.config_path.string(), spec.ids.file.string()));
+        }
+    }
+
     std::optional<journal_checkpoint> resume;
     if (!options.fresh && previous.exists && !previous.complete && previous.last) {
         if (previous.fingerprint != fingerprint)
             throw config_error(fmt::format(
-                "{}: this journal is from an interrupted run of a different job (the ids, URL "
-                "or output changed since). Rerun with --fresh to start over, or restore the "
-                "old config to finish that run",
+                "{}: this journal is from an interrupted run of a different job (the ids, URL, "
+                "output or sink settings changed since). Rerun with --fresh to start over, or "
+                "restore the old config to finish that run",
                 spec.sink.journal.string()));
         resume = previous.last;
     }
+
+    // Never replace what another job wrote without being asked: a job whose
+    // ids or URL differ (a retry of failed ids, say) must not empty the
+    // output of the run it retries.
+    std::error_code size_error;
+    const bool output_has_data = fs::exists(spec.sink.output, size_error) &&
+                                 fs::file_size(spec.sink.output, size_error) > 0 && !size_error;
+    if (!resume && !options.fresh && output_has_data &&
+        (!previous.exists || previous.fingerprint != fingerprint))
+        throw config_error(fmt::format(
+            "{}: [sink] output: {} already holds {}; pass --fresh to overwrite it, or choose "
+            "another output",
+            spec.config_path.string(), spec.sink.output.string(),
+            previous.exists ? "the output of another job (its journal says so)"
+                            : "data this job did not write (it has no journal)"));
 
     run_stats stats;
     stats.total_items = ids.total();

@@ -77,6 +77,17 @@ void apply_override(toml::table &document, const std::string &text) {
         if (key.empty())
             throw config_error(fmt::format("--set {}: empty key in \"{}\"", text, path));
         if (dot == std::string_view::npos) {
+            // The id source is one of from/to, list or file: setting one
+            // replaces the others, so --set ids.file=retry.tsv just works.
+            if (table != &document && path.rfind("ids.", 0) == 0 && path.find('.', 4) == std::string::npos) {
+                const bool range = key == "from" || key == "to";
+                for (const char *other : {"from", "to", "list", "file"}) {
+                    const bool same_kind = range && (std::string_view(other) == "from" ||
+                                                     std::string_view(other) == "to");
+                    if (key != other && !same_kind)
+                        table->erase(other);
+                }
+            }
             toml::table parsed;
             try {
                 parsed = toml::parse("v = " + value_text);

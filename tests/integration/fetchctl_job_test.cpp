@@ -258,13 +258,29 @@ TEST_CASE("job - ids the server does not have fail at once, without retries", "[
     const auto failed = failed_items(dir.path() / "out.csv.failed.tsv");
     CHECK(keys(failed) == id_range(6, 8));
 
-    // The failed-items file is a valid id list for a later run.
-    options.ids = "file = \"out.csv.failed.tsv\"";
-    fs::rename(dir.path() / "out.csv.failed.tsv", dir.path() / "retry.tsv");
+    // The failed-items file is a valid id list for a later run, but not
+    // while it is the very file the run rewrites.
+    options.ids = "file = \"" + (dir.path() / "out.csv.failed.tsv").string() + "\"";
+    const auto own = run_job(dir, options);
+    INFO(own.output);
+    CHECK(own.status == 2);
+    CHECK_THAT(own.output, Catch::Contains("is this job's own output"));
+    CHECK(keys(rows_by_id(dir.path() / "out.csv")) == id_range(1, 5)); // untouched
+
+    // A copy works; the retry may not overwrite the first run's rows...
+    fs::copy_file(dir.path() / "out.csv.failed.tsv", dir.path() / "retry.tsv");
     options.ids = "file = \"" + (dir.path() / "retry.tsv").string() + "\"";
-    const auto again = run_job(dir, options);
+    const auto refused = run_job(dir, options);
+    INFO(refused.output);
+    CHECK(refused.status == 2);
+    CHECK_THAT(refused.output, Catch::Contains("the output of another job"));
+    CHECK(keys(rows_by_id(dir.path() / "out.csv")) == id_range(1, 5));
+
+    // ... so it writes elsewhere.
+    const auto again = run_job(dir, options, {"--set", "sink.output=retry.csv"});
     INFO(again.output);
     CHECK_THAT(again.output, Catch::Contains("0 written, 3 failed, of 3"));
+    CHECK(keys(rows_by_id(dir.path() / "out.csv")) == id_range(1, 5));
 }
 
 TEST_CASE("job - 429s with Retry-After pause everyone and every item still lands", "[job]") {
@@ -677,4 +693,26 @@ TEST_CASE("job - a deadline stops the run and leaves the rest for the next", "[j
     INFO(rest.output);
     CHECK(rest.status == 0);
     CHECK(keys(rows_by_id(dir.path() / "out.csv")) == id_range(1, 100));
+}
+
+TEST_CASE("job - duplicate and path-like ids are refused before anything runs", "[job][ids]") {
+    fc_test::scratch_dir dir("fetchctl-ids");
+    job_options options;
+    options.port = 9; // never contacted
+    options.ids = "list = [1, 2, 1, 3]";
+    auto result = run_job(dir, options);
+    CHECK(result.status == 2);
+    CHECK_THAT(result.output, Catch::Contains("\"1\" is listed twice (positions 1 and 3)"));
+
+    fc_test::write_file(dir.path() / "ids.txt", "5\n6\n\n7\n6\n");
+    options.ids = "file = \"ids.txt\"";
+    result = run_job(dir, options);
+    CHECK(result.status == 2);
+    CHECK_THAT(result.output, Catch::Contains("ids.txt:5: \"6\" is listed twice (lines 2 and 5)"));
+
+    options.ids = "list = [\"..\"]";
+    result = run_job(dir, options);
+    CHECK(result.status == 2);
+    CHECK_THAT(result.output, Catch::Contains("\"..\" is not a valid id"));
+    CHECK_FALSE(fs::exists(dir.path() / "out.csv"));
 }

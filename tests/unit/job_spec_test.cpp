@@ -212,6 +212,12 @@ TEST_CASE("config - --set overrides keys before validation", "[config]") {
     CHECK(spec.deadline->count() == 30);
     REQUIRE(spec.transport.options != nullptr);
 
+    // One id source replaces another.
+    const job_spec from_file =
+        parse_job_spec(minimal, "/cfg/job.toml", "/work", {"ids.list=[\"a\", 7]"});
+    CHECK(from_file.ids.source == id_spec::kind::list);
+    CHECK(from_file.ids.list == std::vector<std::string>{"a", "7"});
+
     CHECK_THROWS_WITH(parse_job_spec(minimal, "/cfg/job.toml", "/work", {"no-equals-sign"}),
                       Catch::Contains("expected key=value"));
     CHECK_THROWS_WITH(parse_job_spec(minimal, "/cfg/job.toml", "/work", {"rate.burst=0"}),
