@@ -374,6 +374,9 @@ int run_prepared(prepared_job &job, const run_options &options) {
     case run_ending::deadline:
         report(stats, job, options, run_id, "deadline reached; run again to resume");
         return exit_code::items_failed;
+    case run_ending::unreachable:
+        report(stats, job, options, run_id, "stopped: the server is unreachable; run again to resume");
+        return exit_code::run_error;
     case run_ending::sink_failed:
         report(stats, job, options, run_id, "stopped by a sink error; run again to resume");
         return exit_code::run_error;

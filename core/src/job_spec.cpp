@@ -285,6 +285,8 @@ job_spec parse_job_spec(std::string_view text, const fs::path &source_name,
             spec.retry.max_retry_after = seconds_d(*v);
         if (auto v = retry.integer("max_redirects", 0, 100))
             spec.retry.max_redirects = static_cast<int>(*v);
+        if (auto v = retry.number("unreachable_after", 0, max_seconds))
+            spec.retry.unreachable_after = seconds_d(*v);
         if (retry_table) {
             if (const toml::node *list = retry_table->get("retry_on")) {
                 const toml::array *codes = list->as_array();

@@ -74,6 +74,10 @@ struct retry_spec {
     /// HTTP statuses worth retrying. Empty: the default rule (408, 429 and
     /// 5xx but 501/505). 429 always honours Retry-After when listed.
     std::vector<int> retry_on;
+    /// Stop the run (items left for the next one) when no connection has
+    /// succeeded for this long; 0: never. A server that is down should not
+    /// cost every item all its attempts.
+    seconds_d unreachable_after{15.0};
 };
 
 /// A plugin chosen by name, with its own table ([transport.<name>] or

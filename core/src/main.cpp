@@ -69,8 +69,8 @@ int main(int argc, char **argv) {
                                           std::to_string(FETCHCTL_ABI_MINOR) + ")");
     app.footer("Exit codes: 0 every item written; 1 some items failed (listed in the "
                "failed-items file) or the deadline passed; 2 bad usage, config or plugin; "
-               "3 the run stopped on a sink or I/O error; 130 interrupted (run again to "
-               "resume).");
+               "3 the run stopped on a sink or I/O error or an unreachable server; 130 "
+               "interrupted (run again to resume).");
 
     fetchctl::run_options options;
     bool quiet = false;

@@ -126,6 +126,8 @@ run_ending scheduler::run() {
 
         stats_.left_for_next_run = stats_.total_items - stats_.written - stats_.failed;
         checkpoint(false);
+        if (unreachable_)
+            return run_ending::unreachable;
         return deadline_reached_ ? run_ending::deadline : run_ending::interrupted;
     } catch (const sink_failure &failure) {
         spdlog::error("{}; stopping. Nothing after the last checkpoint counts as written: "
@@ -159,6 +161,25 @@ void scheduler::show_progress(clock::time_point now) {
         snapshot.pause_left_seconds =
             std::chrono::duration<double>(limiter_.paused_until() - now).count();
     progress_.update(snapshot, now);
+}
+
+void scheduler::watch_reachability(const transport_answer &answer, clock::time_point now) {
+    const bool cannot_connect = answer.transport_error == FC_TRANSPORT_CONNECT ||
+                                answer.transport_error == FC_TRANSPORT_RESOLVE;
+    if (!cannot_connect) {
+        failing_since_.reset();
+        return;
+    }
+    if (!failing_since_)
+        failing_since_ = now;
+    const auto limit = spec_.retry.unreachable_after;
+    if (stopping_ || limit.count() <= 0 || now - *failing_since_ < limit)
+        return;
+    unreachable_ = true;
+    spdlog::error("no connection to the server has succeeded for {:.0f} s (last: {}); "
+                  "stopping, the items are left for the next run",
+                  limit.count(), answer.error_message);
+    begin_stopping("the server is unreachable");
 }
 
 void scheduler::begin_stopping(const char *why) {
@@ -256,6 +277,13 @@ void scheduler::handle(const transport_answer &answer, clock::time_point now) {
         ++stats_.statuses[answer.status];
     else
         ++stats_.transport_errors[transport_error_kind(answer.transport_error)];
+    spdlog::debug("item {}: {} in {:.0f} ms (attempt {})", item.id,
+                  answer.transport_error == FC_TRANSPORT_OK
+                      ? fmt::format("HTTP {}", answer.status)
+                      : fmt::format("{} ({})", transport_error_kind(answer.transport_error),
+                                    answer.error_message),
+                  std::chrono::duration<double, std::milli>(now - sent).count(), item.attempts);
+    watch_reachability(answer, now);
 
     if (learner_ && answer.transport_error == FC_TRANSPORT_OK)
         learn_from(answer, sent, now);

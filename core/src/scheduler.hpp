@@ -48,7 +48,7 @@ class sink_client;
 class transport_client;
 struct transport_answer;
 
-enum class run_ending { complete, interrupted, deadline, sink_failed };
+enum class run_ending { complete, interrupted, deadline, sink_failed, unreachable };
 
 class scheduler {
 public:
@@ -111,6 +111,7 @@ private:
     void checkpoint(bool complete);
     bool all_done() const;
     void begin_stopping(const char *why);
+    void watch_reachability(const transport_answer &answer, clock::time_point now);
 
     const job_spec &spec_;
     id_source &ids_;
@@ -146,6 +147,10 @@ private:
     std::optional<clock::time_point> deadline_;
     bool stopping_ = false;
     bool deadline_reached_ = false;
+    bool unreachable_ = false;
+    // When the current run of connection failures began; reset by any
+    // HTTP answer.
+    std::optional<clock::time_point> failing_since_;
 
     std::optional<rate_learner> learner_;
     std::string run_id_;

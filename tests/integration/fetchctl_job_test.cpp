@@ -716,3 +716,27 @@ TEST_CASE("job - duplicate and path-like ids are refused before anything runs", 
     CHECK_THAT(result.output, Catch::Contains("\"..\" is not a valid id"));
     CHECK_FALSE(fs::exists(dir.path() / "out.csv"));
 }
+
+TEST_CASE("job - a server that is down stops the run early, items left for later",
+          "[job][faults]") {
+    int closed_port = 0;
+    {
+        auto server = start_server({});
+        closed_port = server.port();
+    } // stopped: nothing listens there now
+    fc_test::scratch_dir dir("fetchctl-down");
+    job_options options;
+    options.port = closed_port;
+    options.ids = "from = 1\nto = 200";
+    options.rate = 50; // 4 s of first attempts: the cut-off at 1 s comes first
+    options.delay = 0.3;
+    fc_test::write_file(dir.path() / "job.toml", job_file(options));
+    const auto result = run_fetchctl(dir.path(), {"--config", "job.toml", "--set",
+                                                  "retry.unreachable_after=1"});
+    INFO(result.output);
+    CHECK(result.status == 3);
+    CHECK_THAT(result.output, Catch::Contains("no connection to the server has succeeded") &&
+                                  Catch::Contains("stopped: the server is unreachable") &&
+                                  Catch::Contains("left for the next run"));
+    CHECK(count_of(result.output, "giving up") < 200);
+}
