@@ -82,6 +82,19 @@ void check_writable(const fs::path &file, const std::string &key, const job_spec
     if (fs::is_directory(file, error))
         throw config_error(fmt::format("{}: [sink] {}: {} is a folder, not a file",
                                        spec.config_path.string(), key, file.string()));
+    if (fs::exists(file, error) && !fs::is_regular_file(file, error))
+        throw config_error(fmt::format("{}: [sink] {}: {} is not a regular file",
+                                       spec.config_path.string(), key, file.string()));
+    // access() says yes to root almost everywhere (/proc included): try it.
+    if (!fs::exists(file, error)) {
+        std::FILE *probe = std::fopen(file.c_str(), "ab");
+        if (!probe)
+            throw config_error(fmt::format("{}: [sink] {}: cannot create {}: {}",
+                                           spec.config_path.string(), key, file.string(),
+                                           std::strerror(errno)));
+        std::fclose(probe);
+        fs::remove(file, error);
+    }
     if (fs::exists(file, error) && ::access(file.c_str(), W_OK) != 0)
         throw config_error(fmt::format("{}: [sink] {}: cannot write {}: {}",
                                        spec.config_path.string(), key, file.string(),
@@ -107,6 +120,11 @@ struct prepared_job {
 };
 
 prepared_job prepare(const run_options &options) {
+    for (const fs::path &dir : options.plugin_dirs) {
+        std::error_code error;
+        if (!fs::is_directory(dir, error))
+            throw config_error(fmt::format("--plugin-dir {}: no such folder", dir.string()));
+    }
     job_spec spec = load_job_spec(options.config, fs::current_path(), options.overrides);
     plugin_loader loader(plugin_loader::default_search_path([&] {
         std::vector<fs::path> dirs = options.plugin_dirs;
@@ -123,6 +141,13 @@ prepared_job prepare(const run_options &options) {
 /// output alone, and the transport is started and stopped without a request.
 void check_plugin_configs(const prepared_job &job) {
     const job_spec &spec = job.spec;
+    // The plugins' start-up lines belong to the real run, not to this check.
+    const auto level = spdlog::default_logger()->level();
+    spdlog::default_logger()->set_level(std::max(level, spdlog::level::warn));
+    struct restore_level {
+        spdlog::level::level_enum level;
+        ~restore_level() { spdlog::default_logger()->set_level(level); }
+    } restore{level};
     char scratch_template[] = "/tmp/fetchctl-check-XXXXXX";
     const int scratch_fd = ::mkstemp(scratch_template);
     if (scratch_fd < 0)
@@ -146,9 +171,16 @@ void check_plugin_configs(const prepared_job &job) {
 
 /// Everything that can be checked before the first byte is written: the
 /// ids, the output locations, each plugin's config. Returns the ids.
-id_source check_before_start(const prepared_job &job) {
+id_source check_before_start(const prepared_job &job, const run_options &options) {
     const job_spec &spec = job.spec;
     id_source ids(spec.ids);
+    if (!options.summary_json.empty()) {
+        std::FILE *probe = std::fopen(options.summary_json.c_str(), "ab");
+        if (!probe)
+            throw config_error(fmt::format("--summary-json {}: cannot write there: {}",
+                                           options.summary_json.string(), std::strerror(errno)));
+        std::fclose(probe);
+    }
     check_writable(spec.sink.output, "output", spec);
     check_writable(spec.sink.failed_output, "failed_output", spec);
     check_writable(spec.sink.journal, "journal", spec);
@@ -227,7 +259,7 @@ int run_prepared(prepared_job &job, const run_options &options) {
         job.spec.sink.journal = job.spec.sink.output.string() + ".journal";
     }
     const job_spec &spec = job.spec;
-    id_source ids = check_before_start(job);
+    id_source ids = check_before_start(job, options);
 
     // Resume or start over.
     const std::string fingerprint = job_fingerprint(spec);
@@ -409,7 +441,7 @@ int validate_job(const run_options &options) {
     return guarded([&] {
         prepared_job job = prepare(options);
         const job_spec &spec = job.spec;
-        const id_source ids = check_before_start(job);
+        const id_source ids = check_before_start(job, options);
         std::fprintf(stdout, "%s: valid: %llu ids, transport %s, sink %s -> %s\n",
                      spec.config_path.c_str(), static_cast<unsigned long long>(ids.total()),
                      job.transport->name().c_str(), job.sink->name().c_str(),

@@ -91,7 +91,13 @@ void apply_override(toml::table &document, const std::string &text) {
             toml::table parsed;
             try {
                 parsed = toml::parse("v = " + value_text);
-            } catch (const toml::parse_error &) {
+            } catch (const toml::parse_error &error) {
+                // A bare word is a string; something that looks like TOML
+                // but is not is a mistake worth saying.
+                if (value_text.empty() || std::string_view("[{\"'").find(value_text[0]) !=
+                                              std::string_view::npos)
+                    throw config_error(fmt::format("--set {}: not a TOML value: {}", text,
+                                                   error.description()));
                 parsed = toml::table{{"v", value_text}};
             }
             table->insert_or_assign(key, std::move(*parsed.get("v")));

@@ -78,9 +78,11 @@ int main(int argc, char **argv) {
     std::vector<std::string> plugin_dirs;
 
     auto add_common = [&](CLI::App &command, bool config_required) {
-        auto *config = command.add_option("-c,--config", options.config, "The job file (TOML)");
-        if (config_required)
-            config->required();
+        // Not ->required(): `fetchctl --config F validate` gives it to the
+        // main command, so it is checked after parsing instead.
+        command.add_option("-c,--config", options.config,
+                           config_required ? "The job file (TOML), required"
+                                           : "The job file (TOML)");
         command.add_option("--plugin-dir", plugin_dirs,
                            "A folder to search for plugins first (repeatable)");
         command.add_option("--set", options.overrides,
@@ -134,6 +136,10 @@ int main(int argc, char **argv) {
     for (const std::string &dir : plugin_dirs)
         options.plugin_dirs.emplace_back(dir);
 
+    if (*validate && options.config.empty()) {
+        std::fprintf(stderr, "fetchctl validate: --config is required\n");
+        return fetchctl::exit_code::config_error;
+    }
     if (*validate)
         return fetchctl::validate_job(options);
     if (*plugins)

@@ -81,6 +81,8 @@ rate_learner::advice rate_learner::on_answer(clock::time_point sent, clock::time
     }
 
     // 3. Learn from what was accepted and refused.
+    if (!first_send_ || sent < *first_send_)
+        first_send_ = sent;
     while (!accepted_sends_.empty() && accepted_sends_.front() < now - 2s)
         accepted_sends_.pop_front();
     if (status != 429) {
@@ -110,7 +112,11 @@ rate_learner::advice rate_learner::on_answer(clock::time_point sent, clock::time
     // The count over-estimates a server with fixed windows (the last second
     // can straddle two of them), so it is only a ceiling; the rate also
     // falls by a fixed step, and a few 429s bring it under the budget.
-    const double budget = static_cast<double>(std::max<long>(accepted_in_window, 1));
+    // Within the first second of sending, the count covers less than a
+    // second and would under-estimate: only the fixed step applies then.
+    const bool full_second = sent - *first_send_ >= 1s;
+    const double budget = full_second ? static_cast<double>(std::max<long>(accepted_in_window, 1))
+                                      : rate_;
     rate_ = std::max(std::min(rate_ * backoff_step, budget * safety), lowest_rate);
     last_change_ = now;
     last_decrease_ = now;

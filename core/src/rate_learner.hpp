@@ -53,6 +53,7 @@ private:
     clock::time_point last_change_;                 // any change, for growth
     std::optional<clock::time_point> last_decrease_; // for counting a burst once
     std::deque<clock::time_point> accepted_sends_; // the last two seconds
+    std::optional<clock::time_point> first_send_;  // the count means little before 1 s
 };
 
 /// The limit and window of a RateLimit-Policy value ("20;w=1", possibly a

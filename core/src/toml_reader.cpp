@@ -24,6 +24,9 @@ std::string_view describe_toml_type(const toml::node &node) {
 }
 
 std::string toml_location(const std::filesystem::path &file, const toml::node &node) {
+    // A value from --set was parsed on its own, without a source path.
+    if (!node.source().path)
+        return "--set";
     const auto line = node.source().begin.line;
     if (line == 0)
         return file.string();

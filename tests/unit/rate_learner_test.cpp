@@ -27,9 +27,9 @@ rate_learner::header_lookup headers(std::map<std::string, std::string> values = 
 TEST_CASE("pacing - a 429 sets the rate under what the server accepted", "[pacing]") {
     const auto t0 = clock_type::time_point{} + 1h;
     rate_learner learner(30, t0);
-    // 30 requests/s for one second; the server takes the first 20.
+    // The server takes 20 a second for a second and a half, then refuses.
     auto t = t0;
-    for (int i = 0; i < 20; ++i, t += 33ms)
+    for (int i = 0; i < 30; ++i, t += 50ms)
         CHECK_FALSE(learner.on_answer(t, t + 1ms, 200, headers(), wall).rate);
     const auto advice = learner.on_answer(t, t + 1ms, 429, headers(), wall);
     REQUIRE(advice.rate);
@@ -45,6 +45,17 @@ TEST_CASE("pacing - a 429 sets the rate under what the server accepted", "[pacin
     REQUIRE(second.rate);
     CHECK(*second.rate == Approx(0.85 * 0.95 * 20));
 
+}
+
+TEST_CASE("pacing - a 429 in the first second only steps down", "[pacing]") {
+    const auto t0 = clock_type::time_point{} + 1h;
+    rate_learner learner(30, t0);
+    auto t = t0;
+    for (int i = 0; i < 5; ++i, t += 33ms)
+        learner.on_answer(t, t + 1ms, 200, headers(), wall);
+    const auto advice = learner.on_answer(t, t + 1ms, 429, headers(), wall);
+    REQUIRE(advice.rate);
+    CHECK(*advice.rate == Approx(0.85 * 30)); // five answers say nothing yet
 }
 
 TEST_CASE("pacing - calm at the limit lets the rate creep up, never past a stated budget",
