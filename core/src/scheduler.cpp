@@ -332,7 +332,15 @@ void scheduler::handle(const transport_answer &answer, clock::time_point now) {
     }
     case decision::kind::retry: {
         ++stats_.retries[static_cast<int>(d.cause)];
-        const auto delay = std::chrono::duration_cast<clock::duration>(seconds_d(d.delay_seconds));
+        double wait = d.delay_seconds;
+        if (d.cause == retry_cause::rate_limited && limiter_.requests_per_second() <= 0) {
+            // No rate to pace the restart: spread the items over up to one
+            // more delay, or they would all come back the moment the pause
+            // ends and meet another 429 together.
+            const double spread = std::max(0.5, d.delay_seconds);
+            wait += std::uniform_real_distribution<double>(0, spread)(random_);
+        }
+        const auto delay = std::chrono::duration_cast<clock::duration>(seconds_d(wait));
         if (d.cause == retry_cause::rate_limited) {
             // Everyone waits, not just this item: the server said the
             // client as a whole is over its budget.
@@ -341,9 +349,9 @@ void scheduler::handle(const transport_answer &answer, clock::time_point now) {
             limiter_.pause_until(now + pause);
         }
         retry_timers_.emplace(now + delay, sequence);
-        item.waited_seconds += d.delay_seconds;
+        item.waited_seconds += wait;
         spdlog::warn("item {}: {} (attempt {}/{}); retrying in {:.2f} s{}", item.id, d.reason,
-                     item.attempts, max_attempts, d.delay_seconds,
+                     item.attempts, max_attempts, wait,
                      d.delay_from_server ? " as Retry-After asks" : "");
         return;
     }

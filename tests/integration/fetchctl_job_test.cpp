@@ -296,6 +296,20 @@ TEST_CASE("job - 429s with Retry-After pause everyone and every item still lands
     CHECK(result.status == 0);
     CHECK_THAT(result.output, Catch::Contains("as Retry-After asks"));
     CHECK(keys(rows_by_id(dir.path() / "out.csv")) == id_range(1, 12));
+
+    // With no client rate to pace the restart, the waits are spread past
+    // the Retry-After (1 s), not all equal, so the items do not return as
+    // one herd.
+    std::set<std::string> waits;
+    const std::string marker = "retrying in ";
+    for (auto at = result.output.find(marker); at != std::string::npos;
+         at = result.output.find(marker, at + 1)) {
+        const double wait = std::stod(result.output.substr(at + marker.size()));
+        CHECK(wait >= 1.0);
+        CHECK(wait <= 2.0);
+        waits.insert(result.output.substr(at + marker.size(), 4));
+    }
+    CHECK(waits.size() > 1);
 }
 
 TEST_CASE("job - an unknown plugin name lists what is available", "[job][plugins]") {
