@@ -441,21 +441,37 @@ class Measured:
         if self.timed_out:
             raise RuntimeError(f"timed out and killed: {' '.join(self.cmd)}")
         if self.returncode not in allowed:
+            hint = ""
+            if "unknown key" in self.stdout + self.stderr:
+                hint = ("\nbench: config/orders.toml has a key this build does not know: "
+                        "is the build older than the source tree? Rebuild it.")
             raise RuntimeError(f"exit {self.returncode}: {' '.join(self.cmd)}\n"
-                               f"{self.stdout[-1500:]}\n{self.stderr[-1500:]}")
+                               f"{self.stdout[-1500:]}\n{self.stderr[-1500:]}{hint}")
         return self
 
 
 # ---------------------------------------------------------------- job files
 
-def job_file(overrides, path, template=ROOT / "config" / "orders.toml"):
+_template_text = None
+
+
+def job_template():
+    """config/orders.toml as it was when first asked for: every run of one
+    driver uses the same job even if the file is edited meanwhile."""
+    global _template_text
+    if _template_text is None:
+        _template_text = (ROOT / "config" / "orders.toml").read_text()
+    return _template_text
+
+
+def job_file(overrides, path):
     """Writes config/orders.toml to `path` with some keys replaced.
     `overrides` maps (table, key) to the TOML text of the new value; every
     one must match a key line of that table."""
     pending = dict(overrides)
     table = ""
     out = []
-    for line in Path(template).read_text().splitlines():
+    for line in job_template().splitlines():
         header = re.match(r"^\s*\[([^\]]+)\]\s*$", line)
         if header:
             table = header.group(1).strip()
@@ -465,7 +481,7 @@ def job_file(overrides, path, template=ROOT / "config" / "orders.toml"):
                 line = f"{key.group(1)} = {pending.pop((table, key.group(1)))}"
         out.append(line)
     if pending:
-        raise RuntimeError(f"{template}: no line for {sorted(pending)}")
+        raise RuntimeError(f"config/orders.toml: no line for {sorted(pending)}")
     Path(path).write_text("\n".join(out) + "\n")
     return path
 

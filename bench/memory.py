@@ -51,6 +51,7 @@ def main():
         parser.error("--transports takes curl_threads and/or poco_async")
 
     build = B.build_dir()
+    B.job_template()          # snapshot config/orders.toml now
     info = B.machine_info(build)
     B.print_machine(info)
     print(f"# peak RSS (GNU time %M) of fetchctl, raw mode against {args.server}; "

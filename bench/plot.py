@@ -27,7 +27,7 @@ def subtitle(machine):
 
 
 def reference(data, out):
-    runs = data["runs"]
+    runs = [r for r in data["runs"] if r.get("ok", True)]
     tools = list(dict.fromkeys(r["tool"] for r in runs))
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     for i, tool in enumerate(tools):

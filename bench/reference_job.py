@@ -8,6 +8,7 @@ gets its own fresh orders_server on its own port. Prints one table.
 """
 import argparse
 import sys
+from pathlib import Path
 
 import benchlib as B
 
@@ -46,6 +47,8 @@ def one_run(tool, build, first, last, work, fetchctl_rate=None, fetchctl_set=())
     try:
         url = server.base + "/item/{id}"
         cmd, output = command(tool, build, url, first, last, work, fetchctl_rate, fetchctl_set)
+        for stale in (output, Path(f"{output}.journal"), Path(f"{output}.failed.tsv")):
+            stale.unlink(missing_ok=True)
         run = B.Measured(cmd, RUN_TIMEOUT, cwd=work, out_dir=work)
         stats = server.stats()
     finally:
@@ -60,6 +63,7 @@ def one_run(tool, build, first, last, work, fetchctl_rate=None, fetchctl_set=())
         "bound": requests / SERVER_RATE,
     }
     result["ratio"] = run.wall / result["bound"] if requests else float("nan")
+    result["ok"] = run.returncode == 0 and not run.timed_out
     try:
         result.update(B.csv_check(output, range(first, last + 1)))
     except (OSError, ValueError, IndexError) as error:
@@ -89,10 +93,11 @@ HEADERS = ["tool", "wall s", "bound s", "wall/bound", "CPU s", "CPU ms/req", "pe
 
 
 def verdicts(results):
-    """Target lines, judged on the medians over the runs of each tool."""
+    """Target lines, judged on the medians over the good runs of each tool."""
     by_tool = {}
     for r in results:
-        by_tool.setdefault(r["tool"], []).append(r)
+        if r["ok"]:
+            by_tool.setdefault(r["tool"], []).append(r)
     med = {t: {k: B.median([r[k] for r in rs]) for k in ("wall", "ratio")}
            for t, rs in by_tool.items()}
     lines = []
@@ -115,9 +120,10 @@ def verdicts(results):
             per_request = med[fastest_py]["ratio"] / med[t]["ratio"]
             lines.append(f"{'MET ' if speedup >= 1.1 else 'MISS'} {t}: {speedup:.3f}x faster "
                          f"than {fastest_py} (median wall {med[t]['wall']:.1f} s vs "
-                         f"{med[fastest_py]['wall']:.1f} s; target >= 1.1x); per request "
-                         f"needed (ratio of wall/bound): {per_request:.3f}x")
-    broken = [r for r in results if not (r["ids_ok"] and r["in_order"] and r["returncode"] == 0)]
+                         f"{med[fastest_py]['wall']:.1f} s; target >= 1.1x); "
+                         f"{per_request:.3f}x when normalised for the requests each run "
+                         f"needed (ratio of the wall/bound medians)")
+    broken = [r for r in results if not (r["ok"] and r["ids_ok"] and r["in_order"])]
     for r in broken:
         lines.append(f"FAIL {r['tool']}: exit {r['returncode']}, {r['rows']} rows, "
                      f"{r['unique_ids']} unique ids")
@@ -145,6 +151,7 @@ def main():
         parser.error(f"unknown tools {sorted(unknown)}; pick from {TOOLS}")
 
     build = B.build_dir()
+    B.job_template()          # snapshot config/orders.toml now
     info = B.machine_info(build)
     first, last = 1, 200 if args.quick else 1000
     B.print_machine(info)
@@ -178,7 +185,7 @@ def main():
         print("medians:")
         med_rows = []
         for tool in tools:
-            rs = [r for r in results if r["tool"] == tool]
+            rs = [r for r in results if r["tool"] == tool and r["ok"]]
             med_rows.append([tool] + [f"{B.median([r[k] for r in rs]):.{p}f}" for k, p in
                                       (("wall", 1), ("bound", 1), ("ratio", 3), ("cpu", 2))]
                             + [f"{B.median([r['maxrss_kb'] for r in rs]) / 1024:.1f}"])
@@ -196,7 +203,7 @@ def main():
                                  "fetchctl_set": args.fetchctl_set,
                                  "server_rate": SERVER_RATE, "python_rate": PYTHON_RATE,
                                  "runs": results})
-    return 0 if all(r["ids_ok"] and r["returncode"] == 0 for r in results) else 1
+    return 0 if all(r["ok"] and r["ids_ok"] and r["in_order"] for r in results) else 1
 
 
 if __name__ == "__main__":

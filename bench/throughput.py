@@ -107,6 +107,7 @@ def main():
         parser.error("--conns values must be 1..1000")
 
     build = B.build_dir()
+    B.job_template()          # snapshot config/orders.toml now
     info = B.machine_info(build)
     B.print_machine(info)
     print(f"# raw throughput: ~{args.seconds:g} s per run, wrk -t{args.wrk_threads}, "

@@ -129,12 +129,25 @@ std::string plugin_host::take_last_problem() {
     return std::exchange(last_logged_problem_, std::string());
 }
 
-void plugin_host::check_after_create(bool created) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!problem_.empty())
-        throw fetchctl::config_error(problem_);
+void plugin_host::check_after_create(bool created,
+                                     const std::function<void()> &destroy) const {
+    std::string problem;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        problem = problem_;
+        if (problem.empty() && created) {
+            try {
+                reader_.reject_unknown_keys();
+            } catch (const fetchctl::config_error &error) {
+                problem = error.what();
+            }
+        }
+    }
+    if (problem.empty())
+        return;
     if (created)
-        reader_.reject_unknown_keys();
+        destroy();
+    throw fetchctl::config_error(problem);
 }
 
 } // namespace fetchctl

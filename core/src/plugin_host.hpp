@@ -11,6 +11,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -30,8 +31,9 @@ public:
     const fc_host_v1 *abi() const { return &host_; }
 
     /// After create(): throws config_error for a recorded problem or an
-    /// unknown key. `created` is whether create() returned FC_OK.
-    void check_after_create(bool created) const;
+    /// unknown key, calling `destroy` first when the instance was
+    /// `created` (create() returned FC_OK), so nothing half-made survives.
+    void check_after_create(bool created, const std::function<void()> &destroy) const;
 
     const std::string &instance_name() const { return instance_name_; }
 

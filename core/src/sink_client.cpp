@@ -22,13 +22,7 @@ sink_client::sink_client(std::shared_ptr<const loaded_plugin> plugin, plugin_hos
 
     const int32_t status = table_->create(host.abi(), &open, &instance_);
     const bool created = status == FC_OK && instance_ != nullptr;
-    try {
-        host.check_after_create(created);
-    } catch (...) {
-        if (created)
-            table_->destroy(instance_);
-        throw;
-    }
+    host.check_after_create(created, [this] { table_->destroy(instance_); });
     if (!created)
         throw std::runtime_error(fmt::format("sink \"{}\" could not open {} (see the log)",
                                              plugin_->name(), output));

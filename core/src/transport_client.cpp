@@ -68,13 +68,7 @@ transport_client::transport_client(std::shared_ptr<const loaded_plugin> plugin,
     const int32_t status = table_->create(host.abi(), &transport_client::on_complete, this,
                                           &instance_);
     const bool created = status == FC_OK && instance_ != nullptr;
-    try {
-        host.check_after_create(created);
-    } catch (...) {
-        if (created)
-            table_->destroy(instance_);
-        throw;
-    }
+    host.check_after_create(created, [this] { table_->destroy(instance_); });
     if (!created)
         throw std::runtime_error(fmt::format("transport \"{}\" failed to start (see the log)",
                                              plugin_->name()));
