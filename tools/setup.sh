@@ -37,5 +37,14 @@ if (( ${#missing[@]} > 0 )); then
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-cmake --build "$build_dir" -j "$(nproc)"
+# The build's own output goes to a log, so the job's output stays readable;
+# it is shown when the build fails.
+mkdir -p "$build_dir"
+log="$build_dir/setup.log"
+echo "setup: building in $build_dir (log: $log)" >&2
+if ! { cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" &&
+       cmake --build "$build_dir" -j "$(nproc)"; } >"$log" 2>&1; then
+    tail -n 60 "$log" >&2
+    echo "setup: the build failed; the whole log is $log" >&2
+    exit 1
+fi
