@@ -132,8 +132,11 @@ struct replay_transport::engine {
                 wake.wait(lock);
                 continue;
             }
-            if (clock_type::now() < queue.top().due) {
-                wake.wait_until(lock, queue.top().due);
+            // A copy: submit() may grow the queue, moving its elements,
+            // while this thread waits with the lock released.
+            const clock_type::time_point due = queue.top().due;
+            if (clock_type::now() < due) {
+                wake.wait_until(lock, due);
                 continue;
             }
             pending next = queue.top();
