@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the bench/*.sh wrappers: installs missing Debian packages and
 # picks the Python that sees them. Not meant to be run on its own.
 

@@ -29,27 +29,50 @@ def subtitle(machine):
 def reference(data, out):
     runs = [r for r in data["runs"] if r.get("ok", True)]
     tools = list(dict.fromkeys(r["tool"] for r in runs))
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    server_rate = data.get("server_rate", 20)
+    fetchctl_rate = data.get("fetchctl_rate") or data.get("config_rate") or 19.5
+    python_rate = data.get("python_rate", 18.0)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
+
+    # Left: each run's wall time against the requests it needed, with the
+    # time those requests take at the server's rate and at each pacing.
+    lo = min(r["requests"] for r in runs) - 10
+    hi = max(r["requests"] for r in runs) + 10
+    for rate, style, label in ((server_rate, "-", f"requests / {server_rate:g} (lower bound)"),
+                               (fetchctl_rate, "--", f"requests / {fetchctl_rate:g} (fetchctl pacing)"),
+                               (python_rate, ":", f"requests / {python_rate:g} (Python pacing)")):
+        left.plot([lo, hi], [lo / rate, hi / rate], style, color="black", lw=1, label=label)
+    for tool in tools:
+        rs = [r for r in runs if r["tool"] == tool]
+        left.scatter([r["requests"] for r in rs], [r["wall"] for r in rs], s=28,
+                     color=COLORS.get(tool, "#555"), label=tool, zorder=3)
+    left.set_xlabel("requests the run needed (server count)")
+    left.set_ylabel("wall time (s)")
+    left.set_title("wall time against requests needed", fontsize=10)
+    left.legend(fontsize=7, loc="lower right")
+
+    # Right: wall / bound per run, grouped by tool.
     for i, tool in enumerate(tools):
         rs = [r for r in runs if r["tool"] == tool]
+        width = 0.8 / len(rs)
         for j, r in enumerate(rs):
-            x = i + (j - (len(rs) - 1) / 2) * 0.22
-            left.bar(x, r["wall"], width=0.2, color=COLORS.get(tool, "#555"))
-            left.plot([x - 0.1, x + 0.1], [r["bound"]] * 2, color="black", lw=1.5)
-            right.bar(x, r["ratio"], width=0.2, color=COLORS.get(tool, "#555"))
-    for ax in (left, right):
-        ax.set_xticks(range(len(tools)))
-        ax.set_xticklabels([t.replace("-", "\n", 1) for t in tools], fontsize=8)
-    left.set_ylabel("wall time (s); black tick = lower bound")
-    left.set_title("wall time per run", fontsize=10)
+            x = i + (j - (len(rs) - 1) / 2) * width
+            right.bar(x, r["ratio"], width=width * 0.9, color=COLORS.get(tool, "#555"))
     right.axhline(1.05, color="black", ls="--", lw=1)
-    right.text(len(tools) - 0.5, 1.052, "target 1.05", ha="right", va="bottom", fontsize=8)
-    lo = min(r["ratio"] for r in runs)
-    right.set_ylim(min(0.98, lo - 0.02), max(r["ratio"] for r in runs) + 0.03)
-    right.set_ylabel("wall / (requests / 20 per s)")
-    right.set_title("wall time over the lower bound", fontsize=10)
-    fig.suptitle(f"Reference job, ids {data['first']}..{data['last']} "
-                 f"(each bar one run)\n{subtitle(data['machine'])}", fontsize=10)
+    right.text(len(tools) - 0.5, 1.05, "target 1.05", ha="right", va="center", fontsize=8,
+               zorder=5, bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1))
+    for rate in (fetchctl_rate, python_rate):
+        right.axhline(server_rate / rate, color="grey", ls=":", lw=1)
+        right.text(len(tools) / 2 - 0.5, server_rate / rate, f"pacing floor {server_rate / rate:.3f}",
+                   fontsize=7, color="dimgrey", va="center", ha="center", zorder=5,
+                   bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1))
+    right.set_xticks(range(len(tools)))
+    right.set_xticklabels([t.replace("-", "\n", 1) for t in tools], fontsize=8)
+    right.set_ylim(0.99, max(r["ratio"] for r in runs) + 0.02)
+    right.set_ylabel(f"wall / (requests / {server_rate:g} per s)")
+    right.set_title("wall time over the lower bound, one bar per run", fontsize=10)
+    fig.suptitle(f"Reference job, ids {data['first']}..{data['last']}\n"
+                 f"{subtitle(data['machine'])}", fontsize=10)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
@@ -111,7 +134,7 @@ def memory(data, out):
         style = "-" if r["items"] >= 100000 else ":"
         ax.plot(xs, ys, style, color=COLORS.get(r["transport"]), lw=1.6,
                 label=f"{r['transport']}, {r['items']:,} items "
-                      f"(peak {r['maxrss_kb'] / 1024:.1f} MB, {r['wall']:.0f} s)")
+                      f"(peak {r['maxrss_kb'] / 1024:.1f} MB, {r['wall']:.1f} s)")
     ax.axhline(64, color="black", ls="--", lw=1)
     ax.text(1, 64.5, "target: < 64 MB", fontsize=8, va="bottom")
     ax.set_ylim(0, 70)

@@ -8,6 +8,7 @@ gets its own fresh orders_server on its own port. Prints one table.
 """
 import argparse
 import sys
+import tomllib
 from pathlib import Path
 
 import benchlib as B
@@ -138,7 +139,7 @@ def main():
     parser.add_argument("--json", help="also write every run's numbers to this file")
     parser.add_argument("--fetchctl-rate", type=float,
                         help="experiment: override [rate] requests_per_second of "
-                             "config/orders.toml (19.5) for the fetchctl runs")
+                             "config/orders.toml for the fetchctl runs")
     parser.add_argument("--fetchctl-set", action="append", default=[], metavar="KEY=VALUE",
                         help="experiment: pass --set KEY=VALUE to fetchctl (builds that "
                              "have --set); repeatable")
@@ -155,8 +156,10 @@ def main():
     info = B.machine_info(build)
     first, last = 1, 200 if args.quick else 1000
     B.print_machine(info)
+    config_rate = tomllib.loads(B.job_template()).get("rate", {}).get("requests_per_second")
     rate_note = (f" with requests_per_second = {args.fetchctl_rate} (EXPERIMENT)"
-                 if args.fetchctl_rate is not None else "")
+                 if args.fetchctl_rate is not None
+                 else f" (requests_per_second = {config_rate})")
     if args.fetchctl_set:
         rate_note += f" and --set {' --set '.join(args.fetchctl_set)} (EXPERIMENT)"
     print(f"# reference job: ids {first}..{last}, orders_server defaults (rate {SERVER_RATE}/s "
@@ -199,7 +202,8 @@ def main():
             print(f"\n{r['tool']} round {r['round']} output tail:\n{r['error_tail']}")
     if args.json:
         B.write_json(args.json, {"machine": info, "first": first, "last": last,
-                                 "fetchctl_rate": args.fetchctl_rate,
+                                 "fetchctl_rate": args.fetchctl_rate or config_rate,
+                                 "config_rate": config_rate,
                                  "fetchctl_set": args.fetchctl_set,
                                  "server_rate": SERVER_RATE, "python_rate": PYTHON_RATE,
                                  "runs": results})
