@@ -8,6 +8,7 @@
 #
 # FETCHCTL_BUILD_DIR picks the build (default ./build).
 set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_need python3 nginx-light time
 bench_need_build

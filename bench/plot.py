@@ -32,7 +32,7 @@ def reference(data, out):
     server_rate = data.get("server_rate", 20)
     fetchctl_rate = data.get("fetchctl_rate") or data.get("config_rate") or 19.5
     python_rate = data.get("python_rate", 18.0)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5.2))
 
     # Left: each run's wall time against the requests it needed, with the
     # time those requests take at the server's rate and at each pacing.
@@ -49,7 +49,7 @@ def reference(data, out):
     left.set_xlabel("requests the run needed (server count)")
     left.set_ylabel("wall time (s)")
     left.set_title("wall time against requests needed", fontsize=10)
-    left.legend(fontsize=7, loc="lower right")
+    left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
 
     # Right: wall / bound per run, grouped by tool.
     for i, tool in enumerate(tools):

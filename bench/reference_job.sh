@@ -7,6 +7,7 @@
 #
 # FETCHCTL_BUILD_DIR picks the build (default ./build).
 set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_need python3 python3-httpx time
 bench_need_build
