@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -119,7 +120,7 @@ run_ending scheduler::run() {
 
             if (progress_.enabled())
                 wake = std::min(wake, now + 500ms);
-            for (const transport_answer &answer : answers_.take(wake))
+            for (transport_answer &answer : answers_.take(wake))
                 handle(answer, clock::now());
             show_progress(clock::now());
         }
@@ -259,7 +260,7 @@ void scheduler::start_attempt(std::uint64_t sequence) {
     }
 }
 
-void scheduler::handle(const transport_answer &answer, clock::time_point now) {
+void scheduler::handle(transport_answer &answer, clock::time_point now) {
     const auto flight = in_flight_.find(answer.request_id);
     if (flight == in_flight_.end()) {
         spdlog::warn("{}: answer to unknown request {} ignored", transport_.name(),
@@ -321,7 +322,7 @@ void scheduler::handle(const transport_answer &answer, clock::time_point now) {
         done.id = item.id;
         done.written = true;
         done.status = answer.status;
-        done.body = answer.body;
+        done.body = std::move(answer.body);
         done.attempts = item.attempts;
         done.latency_ms = static_cast<std::uint32_t>(
             std::chrono::duration<double, std::milli>(now - sent).count());

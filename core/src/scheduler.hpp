@@ -103,7 +103,8 @@ private:
     void dispatch(clock::time_point now, clock::time_point &wake);
     bool admit();
     void start_attempt(std::uint64_t sequence);
-    void handle(const transport_answer &answer, clock::time_point now);
+    /// Takes the answer's body when the item is done (no copy on the hot path).
+    void handle(transport_answer &answer, clock::time_point now);
     void learn_from(const transport_answer &answer, clock::time_point sent,
                     clock::time_point now);
     void finish(std::uint64_t sequence, finished_item item);
