@@ -120,7 +120,8 @@ run_ending scheduler::run() {
 
             if (progress_.enabled())
                 wake = std::min(wake, now + 500ms);
-            for (transport_answer &answer : answers_.take(wake))
+            answers_.take(wake, taken_);
+            for (transport_answer &answer : taken_)
                 handle(answer, clock::now());
             show_progress(clock::now());
         }
@@ -278,12 +279,14 @@ void scheduler::handle(transport_answer &answer, clock::time_point now) {
         ++stats_.statuses[answer.status];
     else
         ++stats_.transport_errors[transport_error_kind(answer.transport_error)];
-    spdlog::debug("item {}: {} in {:.0f} ms (attempt {})", item.id,
-                  answer.transport_error == FC_TRANSPORT_OK
-                      ? fmt::format("HTTP {}", answer.status)
-                      : fmt::format("{} ({})", transport_error_kind(answer.transport_error),
-                                    answer.error_message),
-                  std::chrono::duration<double, std::milli>(now - sent).count(), item.attempts);
+    if (spdlog::should_log(spdlog::level::debug)) // its arguments cost a format each
+        spdlog::debug("item {}: {} in {:.0f} ms (attempt {})", item.id,
+                      answer.transport_error == FC_TRANSPORT_OK
+                          ? fmt::format("HTTP {}", answer.status)
+                          : fmt::format("{} ({})", transport_error_kind(answer.transport_error),
+                                        answer.error_message),
+                      std::chrono::duration<double, std::milli>(now - sent).count(),
+                      item.attempts);
     watch_reachability(answer, now);
 
     if (learner_ && answer.transport_error == FC_TRANSPORT_OK)
@@ -436,6 +439,7 @@ void scheduler::emit() {
                 throw sink_failure(fmt::format("sink \"{}\" failed to write item {}",
                                                sink_.name(), item.id));
             }
+            answers_.recycle(std::move(item.body));
         } else {
             failed_.add(item.id, item.status_text, item.reason);
             ++stats_.failed;

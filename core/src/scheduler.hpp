@@ -37,16 +37,14 @@
 #include "rate_limiter.hpp"
 #include "retry_policy.hpp"
 #include "run_stats.hpp"
+#include "transport_client.hpp"
 
 namespace fetchctl {
 
 class answer_recorder;
-class completion_queue;
 class failed_items_file;
 class journal;
 class sink_client;
-class transport_client;
-struct transport_answer;
 
 enum class run_ending { complete, interrupted, deadline, sink_failed, unreachable };
 
@@ -139,6 +137,7 @@ private:
     };
     std::unordered_map<std::uint64_t, flight> in_flight_; // by request id
     std::map<std::uint64_t, finished_item> finished_;            // the reorder window
+    std::vector<transport_answer> taken_; // the answers of one turn, reused
     std::uint64_t next_to_emit_;
     std::uint64_t next_to_admit_;
     std::uint64_t next_request_id_ = 1;

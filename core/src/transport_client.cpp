@@ -32,12 +32,36 @@ std::optional<std::string> transport_answer::header(std::string_view name) const
     return std::nullopt;
 }
 
+bool is_policy_header(std::string_view name) {
+    const auto starts_with = [&](std::string_view prefix) {
+        return name.size() >= prefix.size() &&
+               equal_ignoring_case(name.substr(0, prefix.size()), prefix);
+    };
+    return equal_ignoring_case(name, "Retry-After") || equal_ignoring_case(name, "Location") ||
+           starts_with("RateLimit") || starts_with("X-RateLimit");
+}
+
+namespace {
+
+// Spare body buffers kept for reuse: enough for every answer of a burst,
+// and none so large that a single huge body stays pinned in memory.
+constexpr std::size_t max_spare_bodies = 256;
+constexpr std::size_t max_spare_capacity = 256 * 1024;
+
+} // namespace
+
 void completion_queue::push(transport_answer answer) {
+    bool wake_scheduler = false;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         answers_.push_back(std::move(answer));
+        // One notification per sleep: later pushes before the scheduler
+        // runs are taken by the same take().
+        wake_scheduler = waiting_;
+        waiting_ = false;
     }
-    ready_.notify_one();
+    if (wake_scheduler)
+        ready_.notify_one();
 }
 
 void completion_queue::wake() {
@@ -48,18 +72,37 @@ void completion_queue::wake() {
     ready_.notify_one();
 }
 
-std::vector<transport_answer> completion_queue::take(
-    std::chrono::steady_clock::time_point deadline) {
+void completion_queue::take(std::chrono::steady_clock::time_point deadline,
+                            std::vector<transport_answer> &out) {
+    out.clear();
     std::unique_lock<std::mutex> lock(mutex_);
-    ready_.wait_until(lock, deadline, [&] { return !answers_.empty() || woken_; });
+    while (answers_.empty() && !woken_) {
+        waiting_ = true;
+        if (ready_.wait_until(lock, deadline) == std::cv_status::timeout)
+            break;
+    }
+    waiting_ = false;
     woken_ = false;
+    // A swap, so both vectors keep their capacity from turn to turn.
+    out.swap(answers_);
+}
 
-    std::vector<transport_answer> taken;
-    taken.reserve(answers_.size());
-    for (auto &answer : answers_)
-        taken.push_back(std::move(answer));
-    answers_.clear();
-    return taken;
+std::string completion_queue::spare_body() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (spare_bodies_.empty())
+        return {};
+    std::string body = std::move(spare_bodies_.back());
+    spare_bodies_.pop_back();
+    return body;
+}
+
+void completion_queue::recycle(std::string body) {
+    if (body.capacity() > max_spare_capacity)
+        return;
+    body.clear();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (spare_bodies_.size() < max_spare_bodies)
+        spare_bodies_.push_back(std::move(body));
 }
 
 transport_client::transport_client(std::shared_ptr<const loaded_plugin> plugin,
@@ -112,10 +155,13 @@ void transport_client::on_complete(void *ctx, const fc_response_v1 *response) {
     answer.status = response->status;
     for (std::size_t i = 0; i < response->header_count && response->headers; ++i) {
         const fc_header_v1 &h = response->headers[i];
-        answer.headers.emplace_back(h.name ? h.name : "", h.value ? h.value : "");
+        if (h.name && is_policy_header(h.name))
+            answer.headers.emplace_back(h.name, h.value ? h.value : "");
     }
-    if (response->body && response->body_size > 0)
+    if (response->body && response->body_size > 0) {
+        answer.body = client.queue_.spare_body();
         answer.body.assign(response->body, response->body_size);
+    }
     client.queue_.push(std::move(answer));
 }
 

@@ -9,7 +9,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -32,6 +31,8 @@ struct transport_answer {
     int transport_error = FC_TRANSPORT_OK;
     std::string error_message;
     int status = 0;
+    /// Only the headers the core acts on (is_policy_header); the rest of a
+    /// response's head is not copied.
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
 
@@ -39,22 +40,42 @@ struct transport_answer {
     std::optional<std::string> header(std::string_view name) const;
 };
 
+/// True for the response headers retry policy and pacing read:
+/// Retry-After, Location, and the RateLimit-* / X-RateLimit-* family.
+bool is_policy_header(std::string_view name);
+
 /// Answers handed from transport threads to the scheduler thread.
+///
+/// Built for one answer per request at tens of thousands a second: a push
+/// wakes the scheduler only when it is asleep in take(), so answers that
+/// arrive while it works are picked up together by its next take(); and
+/// body buffers come back through recycle() to be filled again, so a body
+/// allocated on a transport thread is not freed on the scheduler's (which
+/// would contend for the allocator's lock).
 class completion_queue {
 public:
     void push(transport_answer answer);
 
-    /// Takes every queued answer, first waiting until one arrives, wake() is
-    /// called, or `deadline` passes.
-    std::vector<transport_answer> take(std::chrono::steady_clock::time_point deadline);
+    /// Moves every queued answer into `out` (cleared first), first waiting
+    /// until one arrives, wake() is called, or `deadline` passes.
+    void take(std::chrono::steady_clock::time_point deadline, std::vector<transport_answer> &out);
 
     /// Makes a waiting take() return now (used on SIGINT/SIGTERM).
     void wake();
 
+    /// An empty string, with capacity from an earlier body when one is
+    /// spare, to copy the next body into.
+    std::string spare_body();
+
+    /// Gives a body's buffer back once its contents are no longer needed.
+    void recycle(std::string body);
+
 private:
     std::mutex mutex_;
     std::condition_variable ready_;
-    std::deque<transport_answer> answers_;
+    std::vector<transport_answer> answers_;
+    std::vector<std::string> spare_bodies_;
+    bool waiting_ = false; // the scheduler is blocked in take()
     bool woken_ = false;
 };
 

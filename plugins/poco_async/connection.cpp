@@ -194,10 +194,12 @@ connection::outcome connection::receive(time_point now, std::vector<char> &buffe
         }
 
         last_progress_ = now;
-        acknowledge_quickly();
         std::size_t used = 0;
         const auto size = static_cast<std::size_t>(n);
         const auto state = parser_->feed(buffer.data(), size, used);
+        if (state == response_parser::status::need_more) {
+            acknowledge_quickly();
+        }
         if (state == response_parser::status::complete) {
             // Bytes after the response were not asked for: whatever they
             // are, the connection's framing can no longer be trusted.
@@ -220,7 +222,9 @@ void connection::acknowledge_quickly() noexcept {
     // TCP_NODELAY holds the body back (Nagle) until the head is ACKed, and
     // Linux delays that ACK by up to 40 ms on a connection that has nothing
     // to send. Quick-ACK mode is not sticky, so it is re-armed after each
-    // read; it costs one cheap setsockopt and saves 40 ms per response.
+    // read that leaves the response unfinished; it costs one setsockopt
+    // and saves 40 ms per such response. A response that arrives whole
+    // needs no ACK hurried, which spares the syscall on the common path.
     const int on = 1;
     (void)::setsockopt(socket_.impl()->sockfd(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
 #endif

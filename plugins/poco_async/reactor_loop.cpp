@@ -227,6 +227,7 @@ void reactor_loop::fail_if_alive(uint64_t key, const std::string &message) noexc
 void reactor_loop::take_posted(time_point now) {
     std::deque<std::unique_ptr<request_state>> submitted;
     std::deque<resolve_result> resolved;
+    waker_.rearm();
     {
         std::lock_guard<std::mutex> lock(queue_mutex_);
         submitted.swap(submitted_);

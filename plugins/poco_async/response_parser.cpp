@@ -1,12 +1,10 @@
 // response_parser: see response_parser.hpp for the contract.
 #include "response_parser.hpp"
 
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPResponse.h>
+#include "head_reader.hpp"
 
 #include <algorithm>
 #include <cstring>
-#include <sstream>
 
 namespace fetchctl::poco_async {
 
@@ -169,49 +167,20 @@ response_parser::status response_parser::feed_head(const char *data, std::size_t
     return status_;
 }
 
-namespace {
-
-/// The three-digit code after the version in "HTTP/1.1 200 OK", or -1.
-int status_code_from_line(const std::string &head) {
-    const auto space = head.find(' ');
-    if (space == std::string::npos || space + 4 > head.size())
-        return -1;
-    int code = 0;
-    for (std::size_t i = space + 1; i < space + 4; ++i) {
-        if (head[i] < '0' || head[i] > '9')
-            return -1;
-        code = code * 10 + (head[i] - '0');
-    }
-    return code;
-}
-
-} // namespace
-
 bool response_parser::parse_head() {
-    Poco::Net::HTTPResponse response;
-    try {
-        // The block is already bounded by max_header_bytes; Poco's default
-        // of 100 fields would reject some legitimate responses.
-        response.setFieldLimit(0);
-        std::istringstream in(head_);
-        response.read(in);
-    } catch (const Poco::Exception &e) {
-        fail(failure::protocol, "bad response head: " + e.displayText());
+    response_head head;
+    const std::string problem = read_response_head(head_, head);
+    if (!problem.empty()) {
+        fail(failure::protocol, "bad response head: " + problem);
         return false;
     }
-
-    // Poco's reader is lenient about the version; insist on HTTP/1.x.
-    const std::string &version = response.getVersion();
-    const bool http11 = version == "HTTP/1.1";
-    if (!http11 && version != "HTTP/1.0") {
-        fail(failure::protocol, "not an HTTP/1.x response (version '" + version.substr(0, 16) +
-                                    "')");
+    if (head.version_major != 1 || head.version_minor > 1) {
+        fail(failure::protocol, "not an HTTP/1.x response (version " +
+                                    std::to_string(head.version_major) + "." +
+                                    std::to_string(head.version_minor) + ")");
         return false;
     }
-    // The code comes from the status line itself: Poco keeps it in an enum,
-    // and reading back a code the enum does not list (say 939) is undefined
-    // behaviour that UBSan reports.
-    const int code = status_code_from_line(head_);
+    const int code = head.status_code;
     if (code < 100 || code > 999) {
         fail(failure::protocol, "bad status code " + std::to_string(code));
         return false;
@@ -230,14 +199,10 @@ bool response_parser::parse_head() {
     }
 
     status_code_ = code;
-    reason_ = response.getReason();
-    headers_.clear();
-    for (const auto &field : response) {
-        headers_.emplace_back(field.first, field.second);
-    }
+    reason_ = std::move(head.reason);
+    headers_ = std::move(head.headers);
     head_.clear();
-    head_.shrink_to_fit();
-    return choose_framing(http11);
+    return choose_framing(head.version_minor == 1);
 }
 
 bool response_parser::choose_framing(bool http11) {

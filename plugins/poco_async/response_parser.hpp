@@ -3,7 +3,7 @@
 // without sockets.
 //
 // The status line and headers are collected (bounded by max_header_bytes)
-// until the empty line, then handed to Poco::Net::HTTPResponse::read. The
+// until the empty line, then read by read_response_head (head_reader.hpp). The
 // body is framed as RFC 9112 section 6.3 says: no body (HEAD, 1xx, 204,
 // 304), chunked (chunked_decoder), Content-Length, or until the server
 // closes the connection. Interim 1xx responses are skipped.
@@ -13,6 +13,7 @@
 #pragma once
 
 #include "chunked_decoder.hpp"
+#include "head_reader.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -22,8 +23,6 @@
 #include <vector>
 
 namespace fetchctl::poco_async {
-
-using header_list = std::vector<std::pair<std::string, std::string>>;
 
 class response_parser {
 public:

@@ -34,13 +34,23 @@ waker::~waker() {
 }
 
 void waker::wake() noexcept {
-    // One byte per wake, uncoalesced: a flag to skip redundant writes saves
-    // a cheap syscall but opens a window in which a drain swallows a wake's
-    // byte while the flag still says "pending", and the reactor then sleeps
-    // through new work. EAGAIN means the pipe is full of unread bytes, so
-    // the reactor will wake anyway.
+    // acq_rel pairs with rearm(): whoever sees the flag set by another
+    // wake() also sees the work queued before it. The flag is cleared only
+    // by rearm(), never by drain(): a drain may swallow a byte whose work
+    // the reactor is about to take anyway, and clearing there could leave
+    // the flag set with no byte left to end a later poll.
+    if (pending_.exchange(true, std::memory_order_acq_rel)) {
+        return;
+    }
+    // EAGAIN means the pipe is full of unread bytes: the reactor wakes anyway.
     const char byte = 1;
     (void)::send(write_fd_, &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+void waker::rearm() noexcept {
+    // An exchange rather than a store: it synchronises with the wake() that
+    // set the flag, so the queue look that follows sees that wake's work.
+    pending_.exchange(false, std::memory_order_acq_rel);
 }
 
 void waker::drain() noexcept {
