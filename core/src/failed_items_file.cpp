@@ -65,11 +65,15 @@ void failed_items_file::add(const std::string &id, const std::string &status,
         fmt::format("{}\t{}\t{}\n", one_field(id), one_field(status), one_field(reason));
     if (std::fwrite(line.data(), 1, line.size(), file_) != line.size())
         throw io_error(path_, "write");
+    dirty_ = true;
 }
 
 std::uint64_t failed_items_file::flush() {
-    if (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0)
+    // Most checkpoints add no failed item: their fsync would cost a disk
+    // flush for nothing.
+    if (dirty_ && (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0))
         throw io_error(path_, "write");
+    dirty_ = false;
     // fstat, not ftell: an append-mode stream's position is unreliable
     // until its first write.
     struct stat info {};

@@ -28,7 +28,8 @@ public:
 
     void add(const std::string &id, const std::string &status, const std::string &reason);
 
-    /// Flushes and fsyncs; returns the file size for the journal.
+    /// Makes every added line durable (flush and fsync, skipped when nothing
+    /// was added since the last call); returns the file size for the journal.
     std::uint64_t flush();
 
     const std::filesystem::path &path() const { return path_; }
@@ -36,6 +37,7 @@ public:
 private:
     std::filesystem::path path_;
     std::FILE *file_ = nullptr;
+    bool dirty_ = true; // lines (or the header, or a cut) not yet fsynced
 };
 
 } // namespace fetchctl

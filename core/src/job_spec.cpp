@@ -360,6 +360,8 @@ job_spec parse_job_spec(std::string_view text, const fs::path &source_name,
             spec.sink.checkpoint_every = static_cast<std::size_t>(*v);
         if (auto v = sink.number("checkpoint_interval", 0.01, max_seconds))
             spec.sink.checkpoint_interval = seconds_d(*v);
+        if (auto v = sink.number("checkpoint_min_interval", 0.0, max_seconds))
+            spec.sink.checkpoint_min_interval = seconds_d(*v);
         sink.reject_unknown_keys();
 
         if (spec.sink.failed_output == spec.sink.output || spec.sink.journal == spec.sink.output ||

@@ -107,9 +107,10 @@ run_ending scheduler::run() {
                 break;
 
             if (since_checkpoint_ > 0) {
-                const auto due = last_checkpoint_ +
-                                 std::chrono::duration_cast<clock::duration>(
-                                     spec_.sink.checkpoint_interval);
+                auto due = last_checkpoint_ + std::chrono::duration_cast<clock::duration>(
+                                                  spec_.sink.checkpoint_interval);
+                if (since_checkpoint_ >= spec_.sink.checkpoint_every)
+                    due = std::min(due, last_checkpoint_ + min_checkpoint_gap());
                 if (now >= due)
                     checkpoint(false);
                 else
@@ -446,7 +447,8 @@ void scheduler::emit() {
         }
 
         ++next_to_emit_;
-        if (++since_checkpoint_ >= spec_.sink.checkpoint_every)
+        if (++since_checkpoint_ >= spec_.sink.checkpoint_every &&
+            clock::now() - last_checkpoint_ >= min_checkpoint_gap())
             checkpoint(false);
     }
 }
@@ -468,6 +470,10 @@ void scheduler::checkpoint(bool complete) {
 
     since_checkpoint_ = 0;
     last_checkpoint_ = clock::now();
+}
+
+scheduler::clock::duration scheduler::min_checkpoint_gap() const {
+    return std::chrono::duration_cast<clock::duration>(spec_.sink.checkpoint_min_interval);
 }
 
 bool scheduler::all_done() const {

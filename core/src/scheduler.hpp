@@ -6,7 +6,9 @@
 //   2. starts attempts while the transport has room, the limiter grants a
 //      token and the reorder window has space for new ids;
 //   3. writes finished items to the sink in id order, failed ones to the
-//      failed-items file, and checkpoints the journal every so often;
+//      failed-items file, and checkpoints the journal every so often (every
+//      checkpoint_every items, but no more often than checkpoint_min_interval,
+//      or every checkpoint_interval);
 //   4. sleeps until an answer arrives, a retry or token is due, or a stop
 //      is requested; then applies retry_policy to each answer.
 // Memory is bounded by the reorder window, not by the number of ids.
@@ -108,6 +110,7 @@ private:
     void finish(std::uint64_t sequence, finished_item item);
     void emit();
     void checkpoint(bool complete);
+    clock::duration min_checkpoint_gap() const;
     bool all_done() const;
     void begin_stopping(const char *why);
     void watch_reachability(const transport_answer &answer, clock::time_point now);

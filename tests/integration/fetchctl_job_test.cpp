@@ -13,6 +13,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "child_process.hpp"
@@ -343,6 +344,45 @@ TEST_CASE("job - a plugin built for another ABI major version is refused", "[job
     CHECK_THAT(listing.output, Catch::Contains("curl_threads"));
 }
 
+std::size_t count_lines_starting(const std::string &text, const std::string &prefix) {
+    std::size_t count = 0;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+        count += line.rfind(prefix, 0) == 0 ? 1 : 0;
+    return count;
+}
+
+TEST_CASE("job - checkpoint_min_interval spaces count-triggered checkpoints", "[job]") {
+    auto server = start_server({"--failure-rate", "0", "--latency-ms", "0", "--rate", "0"});
+    fc_test::scratch_dir dir("fetchctl-job");
+    job_options options;
+    options.port = server.port();
+    options.ids = "from = 1\nto = 200";
+    options.checkpoint_every = 1;
+
+    SECTION("0: a checkpoint after every item") {
+        const auto result = run_job(dir, options, {"--set", "sink.checkpoint_min_interval=0"});
+        INFO(result.output);
+        REQUIRE(result.status == 0);
+        const std::string journal = fc_test::read_file(dir.path() / "out.csv.journal");
+        CHECK(count_lines_starting(journal, "checkpoint ") == 200);
+        CHECK(count_lines_starting(journal, "complete ") == 1);
+    }
+    SECTION("an hour: the count never triggers one, the end still does") {
+        const auto result =
+            run_job(dir, options,
+                    {"--set", "sink.checkpoint_min_interval=3600", "--set",
+                     "sink.checkpoint_interval=3600"});
+        INFO(result.output);
+        REQUIRE(result.status == 0);
+        const std::string journal = fc_test::read_file(dir.path() / "out.csv.journal");
+        CHECK(count_lines_starting(journal, "checkpoint ") == 0);
+        CHECK(count_lines_starting(journal, "complete ") == 1);
+        CHECK_THAT(journal, Catch::Contains(" written=200 failed=0 "));
+        CHECK(rows_by_id(dir.path() / "out.csv").size() == 200);
+    }
+}
+
 TEST_CASE("job - a sink error stops the run without journaling unwritten items", "[job]") {
     auto server = start_server({"--failure-rate", "0", "--latency-ms", "0", "--rate", "0"});
     fc_test::scratch_dir dir("fetchctl-job");
@@ -352,7 +392,10 @@ TEST_CASE("job - a sink error stops the run without journaling unwritten items",
     options.sink_options = "fail_after = 5";
     options.checkpoint_every = 2;
 
-    const auto result = run_job(dir, options, {"--plugin-dir", FIXTURE_PLUGIN_DIR});
+    // Every second item checkpoints, however fast they come.
+    const auto result = run_job(dir, options,
+                                {"--plugin-dir", FIXTURE_PLUGIN_DIR, "--set",
+                                 "sink.checkpoint_min_interval=0"});
     INFO(result.output);
     CHECK(result.status == 3);
     CHECK_THAT(result.output, Catch::Contains("failed to write item 6"));

@@ -44,6 +44,9 @@ TEST_CASE("config - a minimal file gets the documented defaults", "[config]") {
     CHECK(spec.sink.output == "/work/out.csv");
     CHECK(spec.sink.failed_output == "/work/out.csv.failed.tsv");
     CHECK(spec.sink.journal == "/work/out.csv.journal");
+    CHECK(spec.sink.checkpoint_every == 200);
+    CHECK(spec.sink.checkpoint_interval.count() == 2.0);
+    CHECK(spec.sink.checkpoint_min_interval.count() == 0.1);
     CHECK_FALSE(spec.deadline.has_value());
 }
 
@@ -78,6 +81,7 @@ threads = 4
 plugin = "csv_sink"
 output = "/abs/out.csv"
 reorder_window = 16
+checkpoint_min_interval = 0
 [plugins]
 path = ["plugins", "/opt/fc"]
 )");
@@ -94,6 +98,7 @@ path = ["plugins", "/opt/fc"]
     CHECK(spec.transport.options_key == "transport.poco_async");
     CHECK(spec.sink.output == "/abs/out.csv");
     CHECK(spec.sink.reorder_window == 16);
+    CHECK(spec.sink.checkpoint_min_interval.count() == 0);
     CHECK(spec.plugin_path ==
           std::vector<std::filesystem::path>{"/cfg/plugins", "/opt/fc"});
 }
@@ -164,6 +169,9 @@ TEST_CASE("config - a broken file names the file and the line or key", "[config]
         {"zero reorder window", with("output = \"out.csv\"",
                                      "output = \"out.csv\"\nreorder_window = 0"),
          "[sink] reorder_window"},
+        {"negative checkpoint gap", with("output = \"out.csv\"",
+                                         "output = \"out.csv\"\ncheckpoint_min_interval = -1"),
+         "[sink] checkpoint_min_interval"},
         {"plugin path not an array", minimal + "[plugins]\npath = \"x\"\n", "[plugins] path"},
         {"negative deadline", "[job]\ndeadline = -5\n" + minimal, "[job] deadline"},
         {"section is a value", "ids = 5\n" + minimal, "ids"},
