@@ -79,6 +79,12 @@ public:
 
     const open_info &opened() const noexcept { return opened_; }
 
+    /// True when rows carry provenance columns; otherwise write() ignores
+    /// its `provenance` argument, so callers need not gather it.
+    bool records_provenance() const noexcept {
+        return !settings_.provenance.empty();
+    }
+
 private:
     sink_settings settings_;
     record_extractor extractor_;

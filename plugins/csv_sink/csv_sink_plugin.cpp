@@ -8,9 +8,12 @@
 
 #include "csv_sink.hpp"
 
+#include <charconv>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,6 +51,8 @@ struct instance {
     const fc_host_v1 *host;
     std::string output;
     csv_sink sink;
+    // Refilled for each record, so that its strings keep their capacity.
+    provenance_values provenance;
 };
 
 void host_log(const fc_host_v1 &host, int32_t level,
@@ -153,20 +158,35 @@ bool read_provenance(const fc_host_v1 &host, sink_settings &settings) {
     return true;
 }
 
-// The provenance the host sent, as text; empty fields from a host older
-// than ABI 1.1, whose records end before them.
-provenance_values provenance_of(const fc_record_v1 &record) {
-    provenance_values values;
-    if (!FETCHCTL_CSV_HAS_FIELD(&record, fc_record_v1, run_id)) {
-        return values;
+// Writes `number` in decimal into `out`, reusing its capacity.
+void assign_decimal(std::string &out, std::uint64_t number) {
+    char digits[20]; // the most a 64-bit number needs
+    const char *end =
+        std::to_chars(std::begin(digits), std::end(digits), number).ptr;
+    out.assign(digits, static_cast<std::size_t>(end - digits));
+}
+
+void assign_text(std::string &out, const char *text) {
+    if (text != nullptr) {
+        out.assign(text);
+    } else {
+        out.clear();
     }
-    values.attempts = std::to_string(record.attempts);
-    values.latency_ms = std::to_string(record.latency_ms);
-    values.waited_ms = std::to_string(record.waited_ms);
-    values.statuses = record.statuses != nullptr ? record.statuses : "";
-    values.transport = record.transport != nullptr ? record.transport : "";
-    values.run_id = record.run_id != nullptr ? record.run_id : "";
-    return values;
+}
+
+// The provenance the host sent, as text, into `values`; empty fields from
+// a host older than ABI 1.1, whose records end before them.
+void fill_provenance(const fc_record_v1 &record, provenance_values &values) {
+    if (!FETCHCTL_CSV_HAS_FIELD(&record, fc_record_v1, run_id)) {
+        values = provenance_values{};
+        return;
+    }
+    assign_decimal(values.attempts, record.attempts);
+    assign_decimal(values.latency_ms, record.latency_ms);
+    assign_decimal(values.waited_ms, record.waited_ms);
+    assign_text(values.statuses, record.statuses);
+    assign_text(values.transport, record.transport);
+    assign_text(values.run_id, record.run_id);
 }
 
 bool read_line_ending(const fc_host_v1 &host, sink_settings &settings) {
@@ -288,10 +308,14 @@ int32_t sink_write(void *opaque, const fc_record_v1 *record) noexcept {
 
         const std::string_view body(
             record->body != nullptr ? record->body : "", record->body_size);
+        // Most configs record no provenance: then it is not even read.
+        if (self->sink.records_provenance()) {
+            fill_provenance(*record, self->provenance);
+        }
         std::string problem;
         int32_t status = FETCHCTL_CSV_BAD_DATA;
         try {
-            problem = self->sink.write(body, provenance_of(*record));
+            problem = self->sink.write(body, self->provenance);
         } catch (const std::exception &error) {
             // The output failed, not the record: the sink cannot go on.
             problem = error.what();

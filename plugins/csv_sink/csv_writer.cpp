@@ -3,10 +3,36 @@
 // Stateless; safe from any thread.
 #include "csv_writer.hpp"
 
+#include <cstdint>
+
 namespace fetchctl::csv_sink {
 
+namespace {
+
+// The bytes that force quoting: comma, double quote, CR and LF, all below
+// 64, as bits of one word.
+constexpr std::uint64_t quote_forcing = (std::uint64_t{1} << ',') |
+                                        (std::uint64_t{1} << '"') |
+                                        (std::uint64_t{1} << '\r') |
+                                        (std::uint64_t{1} << '\n');
+
+bool forces_quotes(char c) noexcept {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 64 && ((quote_forcing >> byte) & 1U) != 0;
+}
+
+} // namespace
+
 bool needs_quotes(std::string_view text) noexcept {
-    return text.find_first_of(",\"\r\n") != std::string_view::npos;
+    // Every cell of every row is scanned; one shift and mask per byte is
+    // several times cheaper than find_first_of(), which calls memchr()
+    // on the four-byte set for each byte.
+    for (char c : text) {
+        if (forces_quotes(c)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 bool looks_like_formula(std::string_view text) noexcept {
@@ -43,11 +69,15 @@ void append_field(std::string &out, std::string_view text, bool guard) {
     if (prefix) {
         out += '\'';
     }
-    for (char c : text) {
-        if (c == '"') {
-            out += '"';
+    // Copies the runs between quotes whole rather than byte by byte.
+    while (true) {
+        const std::size_t quote = text.find('"');
+        out.append(text.substr(0, quote));
+        if (quote == std::string_view::npos) {
+            break;
         }
-        out += c;
+        out += "\"\"";
+        text.remove_prefix(quote + 1);
     }
     out += '"';
 }

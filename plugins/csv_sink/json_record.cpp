@@ -1,16 +1,21 @@
 // json_record.cpp - column extraction with simdjson On-Demand.
 //
-// Two passes over each body: a full walk that rejects anything malformed
-// (On-Demand only checks what it visits), then one JSON-pointer lookup per
-// column. Each lookup rewinds the document, so the cost is columns x body
-// size; with a handful of columns and bodies of a few KiB that is cheaper
-// than building a DOM, and the DOM parser would reject integers that do not
-// fit in 64 bits, which the API is free to send.
+// One pass over each body. On-Demand only checks what it visits, so the
+// walk visits every value, and a malformed part anywhere rejects the body;
+// where the walk meets a configured column (column_tree says at each key
+// whether one goes through it) it reads the cell on the spot. The cost is
+// one scan of the body, however many columns there are. A DOM parser would
+// be simpler, but it rejects integers that do not fit in 64 bits, which
+// the API is free to send.
 #include "json_record.hpp"
+
+#include "column_tree.hpp"
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace fetchctl::csv_sink {
 
@@ -38,20 +43,6 @@ std::string_view trim_trailing_space(std::string_view text) noexcept {
     return text;
 }
 
-// RFC 6901 escaping of one reference token.
-void append_pointer_token(std::string &pointer, std::string_view key) {
-    pointer += '/';
-    for (char c : key) {
-        if (c == '~') {
-            pointer += "~0";
-        } else if (c == '/') {
-            pointer += "~1";
-        } else {
-            pointer += c;
-        }
-    }
-}
-
 const char *type_name(od::json_type type) noexcept {
     switch (type) {
     case od::json_type::array:
@@ -70,15 +61,6 @@ const char *type_name(od::json_type type) noexcept {
     return "an unknown value";
 }
 
-// Lookup failures that only mean "this body has no such value".
-bool is_absent(simdjson::error_code error) noexcept {
-    return error == simdjson::NO_SUCH_FIELD ||
-           error == simdjson::INDEX_OUT_OF_BOUNDS ||
-           error == simdjson::INCORRECT_TYPE ||
-           // simdjson 3.0 reports a path that runs into a scalar this way.
-           error == simdjson::INVALID_JSON_POINTER;
-}
-
 std::string json_error(simdjson::error_code error) {
     std::string message = "body is not valid JSON (";
     message += simdjson::error_message(error);
@@ -93,87 +75,160 @@ std::string bad_number(std::string_view token) {
     return message;
 }
 
-// Visits every value below one object or array so that a malformed part
-// is found even when no column selects it. Returns "" or the problem.
-class validator {
+// The key's JSON text between its quotes, escapes as written. `raw` is
+// just past the opening quote; the parser has already seen every string
+// closed, so the scan ends at this key's closing quote. `escaped` tells
+// whether the key holds an escape sequence.
+std::string_view written_key(const char *raw, bool &escaped) noexcept {
+    std::size_t size = 0;
+    escaped = false;
+    while (raw[size] != '"') {
+        if (raw[size] == '\\') {
+            escaped = true;
+            ++size; // the escaped character may be a quote
+        }
+        ++size;
+    }
+    return {raw, size};
+}
+
+// One walk over one body. It visits every value below the root object, so
+// that a malformed part is found even when no column selects it, and
+// fills the cell of each column it passes on the way. Returns false at the
+// first fault, with take_problem() saying what it is.
+class walker {
 public:
-    std::string object(od::object object, int depth) {
+    walker(od::document &doc, const column_tree &tree,
+           std::vector<unsigned char> &claimed, std::vector<json_cell> &cells)
+        : doc_(doc), tree_(tree), claimed_(claimed), cells_(cells) {}
+
+    // `node` is where the object sits in the column tree, or none.
+    bool object(od::object object, std::size_t node, int depth) {
         if (depth > max_depth) {
             return too_deep();
         }
 
-        for (auto field : object) {
-            std::string_view key;
-            if (auto error = field.unescaped_key().get(key)) {
-                return json_error(error);
+        const bool selecting =
+            node != column_tree::none && tree_.has_children(node);
+        for (auto result : object) {
+            od::field field;
+            if (auto error = std::move(result).get(field)) {
+                return fail(json_error(error));
             }
-            od::value child;
-            if (auto error = field.value().get(child)) {
-                return json_error(error);
+
+            // field.key() is unusable once unescaped_key() has run.
+            bool escaped = false;
+            const std::string_view key =
+                written_key(field.key().raw(), escaped);
+            // The parser checked UTF-8 and control characters up front;
+            // only an escape sequence can still be malformed.
+            if (escaped) {
+                std::string_view unescaped;
+                if (auto error = field.unescaped_key().get(unescaped)) {
+                    return fail(json_error(error));
+                }
             }
-            if (std::string problem = value(child, depth + 1); !problem.empty()) {
-                return problem;
+
+            const std::size_t child =
+                selecting ? claim(tree_.field(node, key)) : column_tree::none;
+            if (!value(field.value(), child, depth + 1)) {
+                return false;
             }
         }
-        return {};
+        return true;
     }
 
+    std::string take_problem() { return std::move(problem_); }
+
 private:
-    std::string array(od::array array, int depth) {
+    bool array(od::array array, std::size_t node, int depth) {
         if (depth > max_depth) {
             return too_deep();
         }
 
+        const bool selecting =
+            node != column_tree::none && tree_.has_children(node);
+        std::size_t index = 0;
         for (auto element : array) {
             od::value child;
             if (auto error = element.get(child)) {
-                return json_error(error);
+                return fail(json_error(error));
             }
-            if (std::string problem = value(child, depth + 1); !problem.empty()) {
-                return problem;
+            const std::size_t next =
+                selecting ? tree_.element(node, index) : column_tree::none;
+            ++index;
+            if (!value(child, next, depth + 1)) {
+                return false;
             }
         }
-        return {};
+        return true;
     }
 
-    std::string value(od::value value, int depth) {
+    bool value(od::value value, std::size_t node, int depth) {
         od::json_type type;
         if (auto error = value.type().get(type)) {
-            return json_error(error);
+            return fail(json_error(error));
         }
+        const bool selected =
+            node != column_tree::none && !tree_.columns(node).empty();
 
         simdjson::error_code error = simdjson::SUCCESS;
         switch (type) {
         case od::json_type::object: {
+            const char *start = value.raw_json_token().data();
             od::object child;
             if ((error = value.get_object().get(child))) {
                 break;
             }
-            return object(child, depth);
+            // Walked before its text is taken: the walk finds its end.
+            if (!object(child, node, depth)) {
+                return false;
+            }
+            if (selected) {
+                set_raw(node, start);
+            }
+            return true;
         }
         case od::json_type::array: {
+            const char *start = value.raw_json_token().data();
             od::array child;
             if ((error = value.get_array().get(child))) {
                 break;
             }
-            return array(child, depth);
+            if (!array(child, node, depth)) {
+                return false;
+            }
+            if (selected) {
+                set_raw(node, start);
+            }
+            return true;
         }
         case od::json_type::string: {
             std::string_view text;
             error = value.get_string().get(text);
+            if (!error && selected) {
+                set(node, value_kind::string, text);
+            }
             break;
         }
         case od::json_type::number: {
             // simdjson classifies by the first character only.
-            std::string_view token = trim_trailing_space(value.raw_json_token());
+            const std::string_view token =
+                trim_trailing_space(value.raw_json_token());
             if (!is_json_number(token)) {
-                return bad_number(token);
+                return fail(bad_number(token));
+            }
+            if (selected) {
+                set(node, value_kind::number, token);
             }
             break;
         }
         case od::json_type::boolean: {
             bool flag = false;
             error = value.get_bool().get(flag);
+            if (!error && selected) {
+                set(node, value_kind::boolean, flag ? "true" : "false");
+            }
             break;
         }
         case od::json_type::null: {
@@ -182,77 +237,66 @@ private:
             if (!error && !null) {
                 error = simdjson::N_ATOM_ERROR;
             }
+            if (!error && selected) {
+                set(node, value_kind::null, {});
+            }
             break;
         }
         }
-        return error ? json_error(error) : std::string{};
+        return error ? fail(json_error(error)) : true;
     }
 
-    static std::string too_deep() {
-        return "body is not usable (nested more than " +
-               std::to_string(max_depth) + " levels deep)";
+    // The first occurrence of a key wins; a repeat is only checked. A node
+    // is claimed at most once per body because its parent is walked at
+    // most once, so the marks are cleared per body, not per object.
+    std::size_t claim(std::size_t node) noexcept {
+        if (node == column_tree::none || claimed_[node] != 0) {
+            return column_tree::none;
+        }
+        claimed_[node] = 1;
+        return node;
     }
+
+    // An object or array walked from `start`: the walk now stands on the
+    // token after it, which is where simdjson's raw_json() ends it too.
+    void set_raw(std::size_t node, const char *start) {
+        const char *end = nullptr;
+        // Past the last token, the body is truncated and the walk of an
+        // enclosing value fails next, so there is no cell to fill.
+        if (doc_.current_location().get(end)) {
+            return;
+        }
+        const auto size = static_cast<std::size_t>(end - start);
+        set(node, value_kind::raw, trim_trailing_space({start, size}));
+    }
+
+    void set(std::size_t node, value_kind kind, std::string_view text) {
+        for (std::size_t column : tree_.columns(node)) {
+            json_cell &cell = cells_[column];
+            cell.kind = kind;
+            // The cell was cleared for this body and its node is claimed
+            // once, so it is filled once: append() reuses its capacity
+            // without assign()'s checks for overlapping text.
+            cell.text.append(text.data(), text.size());
+        }
+    }
+
+    bool fail(std::string problem) {
+        problem_ = std::move(problem);
+        return false;
+    }
+
+    bool too_deep() {
+        return fail("body is not usable (nested more than " +
+                    std::to_string(max_depth) + " levels deep)");
+    }
+
+    od::document &doc_;
+    const column_tree &tree_;
+    std::vector<unsigned char> &claimed_; // one mark per tree node
+    std::vector<json_cell> &cells_;
+    std::string problem_;
 };
-
-// Reads one selected value into `cell`; the body was validated already.
-simdjson::error_code read_cell(od::value value, json_cell &cell) {
-    od::json_type type;
-    if (auto error = value.type().get(type)) {
-        return error;
-    }
-
-    std::string_view text;
-    switch (type) {
-    case od::json_type::object: {
-        od::object object;
-        if (auto error = value.get_object().get(object)) {
-            return error;
-        }
-        if (auto error = object.raw_json().get(text)) {
-            return error;
-        }
-        cell.kind = value_kind::raw;
-        text = trim_trailing_space(text);
-        break;
-    }
-    case od::json_type::array: {
-        od::array array;
-        if (auto error = value.get_array().get(array)) {
-            return error;
-        }
-        if (auto error = array.raw_json().get(text)) {
-            return error;
-        }
-        cell.kind = value_kind::raw;
-        text = trim_trailing_space(text);
-        break;
-    }
-    case od::json_type::string:
-        if (auto error = value.get_string().get(text)) {
-            return error;
-        }
-        cell.kind = value_kind::string;
-        break;
-    case od::json_type::number:
-        cell.kind = value_kind::number;
-        text = trim_trailing_space(value.raw_json_token());
-        break;
-    case od::json_type::boolean: {
-        bool flag = false;
-        if (auto error = value.get_bool().get(flag)) {
-            return error;
-        }
-        cell.kind = value_kind::boolean;
-        text = flag ? "true" : "false";
-        break;
-    }
-    case od::json_type::null:
-        cell.kind = value_kind::null;
-        break;
-    }
-    cell.text.assign(text.data(), text.size());
-    return simdjson::SUCCESS;
-}
 
 } // namespace
 
@@ -328,8 +372,13 @@ bool is_json_number(std::string_view token) noexcept {
 }
 
 struct record_extractor::impl {
+    explicit impl(std::vector<column_path> columns_in)
+        : columns(std::move(columns_in)), tree(columns),
+          claimed(tree.size()) {}
+
     std::vector<column_path> columns;
-    std::vector<std::string> pointers; // one RFC 6901 pointer per column
+    column_tree tree;
+    std::vector<unsigned char> claimed; // the walk's marks, one per node
     od::parser parser;
     // The body copied with SIMDJSON_PADDING spare bytes, reused across
     // records so that a steady stream of bodies does not allocate.
@@ -338,17 +387,7 @@ struct record_extractor::impl {
 };
 
 record_extractor::record_extractor(std::vector<column_path> columns)
-    : impl_(std::make_unique<impl>()) {
-    impl_->pointers.reserve(columns.size());
-    for (const column_path &column : columns) {
-        std::string pointer;
-        for (const std::string &key : column.keys) {
-            append_pointer_token(pointer, key);
-        }
-        impl_->pointers.push_back(std::move(pointer));
-    }
-    impl_->columns = std::move(columns);
-}
+    : impl_(std::make_unique<impl>(std::move(columns))) {}
 
 record_extractor::~record_extractor() = default;
 
@@ -386,40 +425,29 @@ std::string record_extractor::extract(std::string_view body,
                ", not a JSON object";
     }
 
-    // After a failed walk the document must not be touched again: in
-    // simdjson 3.0.1 rewinding a document in that state can crash.
     od::object root;
     if (auto error = doc.get_object().get(root)) {
         return json_error(error);
     }
-    if (std::string problem = validator{}.object(root, 1); !problem.empty()) {
-        return problem;
+
+    cells.resize(self.columns.size());
+    for (json_cell &cell : cells) {
+        cell.kind = value_kind::missing;
+        cell.text.clear();
+    }
+    std::fill(self.claimed.begin(), self.claimed.end(), 0);
+
+    // After a failed walk the document must not be touched again: in
+    // simdjson 3.0.1 rewinding a document in that state can crash.
+    walker walk(doc, self.tree, self.claimed, cells);
+    if (!walk.object(root, column_tree::root, 1)) {
+        return walk.take_problem();
     }
 
     // On-Demand stops at the end of the root object; anything after it
     // ("{}{}") means the body is not one JSON text.
     if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
         return "body is not valid JSON (content after the object)";
-    }
-
-    cells.resize(self.columns.size());
-    for (std::size_t i = 0; i < self.columns.size(); ++i) {
-        json_cell &cell = cells[i];
-        cell.kind = value_kind::missing;
-        cell.text.clear();
-
-        od::value value;
-        auto error = doc.at_pointer(self.pointers[i]).get(value);
-        if (error && is_absent(error)) {
-            continue;
-        }
-        if (!error) {
-            error = read_cell(value, cell);
-        }
-        if (error) {
-            return "cannot read column '" + self.columns[i].name + "' (" +
-                   simdjson::error_message(error) + ")";
-        }
     }
     return {};
 }

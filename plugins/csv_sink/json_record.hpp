@@ -1,9 +1,10 @@
 // json_record.hpp - pulls the configured columns out of one JSON body.
 //
 // record_extractor owns a simdjson On-Demand parser and a padded copy of the
-// body it is working on. It checks that the body is a single well-formed
-// JSON object, then reads each column as text: strings unescaped, numbers
-// as the exact token the server sent, objects and arrays as their raw JSON.
+// body it is working on. In one pass it checks that the body is a single
+// well-formed JSON object and reads each column as text: strings unescaped,
+// numbers as the exact token the server sent, objects and arrays as their
+// raw JSON.
 // One instance serves one thread at a time (the sink's host thread); the
 // header keeps simdjson out so that users compile quickly.
 #pragma once

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -98,10 +100,15 @@ public:
         fc_record_v1 record{};
         record.struct_size = sizeof record;
         record.item_id = id.c_str();
-        record.sequence = sequence_++;
         record.body = body.data();
         record.body_size = body.size();
         record.status = 200;
+        return write(record);
+    }
+
+    // Writes `record` as given, but for its sequence number.
+    std::int32_t write(fc_record_v1 record) {
+        record.sequence = sequence_++;
         return sink().write(instance_, &record);
     }
 
@@ -202,6 +209,67 @@ TEST_CASE("csv - every supported key is read and honoured",
 
     CHECK(slurp(path) == "-5,\"'=HYPERLINK(\"\"x\"\")\",'@me,\"[1, 2]\"\n"
                          "6,,,\n");
+}
+
+TEST_CASE("csv - provenance columns hold what the host sent",
+          "[csv_sink][abi]") {
+    temp_dir dir;
+    test_host host;
+    host.set_strings("columns", {"id"});
+    host.set_strings("provenance", {"attempts", "statuses", "waited_ms",
+                                    "latency_ms", "transport", "run_id"});
+    host.set_string("line_ending", "lf");
+    const std::string path = dir.file("out.csv");
+
+    sink_instance out(host, path);
+    REQUIRE(out.status() == FC_OK);
+    CHECK(host.unread_keys().empty());
+
+    const std::string body1 = R"({"id":1})";
+    fc_record_v1 record{};
+    record.struct_size = sizeof record;
+    record.item_id = "1";
+    record.body = body1.data();
+    record.body_size = body1.size();
+    record.status = 200;
+    record.attempts = 3;
+    record.latency_ms = 87;
+    record.waited_ms = UINT64_MAX;
+    record.statuses = "500 429 200";
+    record.transport = "curl_threads";
+    record.run_id = "20261204T173500Z-a-run-id-longer-than-a-short-string";
+    CHECK(out.write(record) == FC_OK);
+
+    // Nothing of the previous record may linger in the next one's cells.
+    const std::string body2 = R"({"id":2})";
+    record.item_id = "2";
+    record.body = body2.data();
+    record.body_size = body2.size();
+    record.attempts = 1;
+    record.latency_ms = 5;
+    record.waited_ms = 0;
+    record.statuses = nullptr;
+    record.transport = "poco_async";
+    record.run_id = nullptr;
+    CHECK(out.write(record) == FC_OK);
+
+    // A host older than ABI 1.1 sends records that end before provenance.
+    const std::string body3 = R"({"id":3})";
+    record.struct_size = offsetof(fc_record_v1, attempts);
+    record.item_id = "3";
+    record.body = body3.data();
+    record.body_size = body3.size();
+    record.attempts = 9;
+    record.transport = "stale";
+    CHECK(out.write(record) == FC_OK);
+    out.destroy();
+
+    CHECK(slurp(path) ==
+          "id,_attempts,_statuses,_waited_ms,_latency_ms,_transport,_run_id\n"
+          "1,3,500 429 200,18446744073709551615,87,curl_threads,"
+          "20261204T173500Z-a-run-id-longer-than-a-short-string\n"
+          "2,1,,0,5,poco_async,\n"
+          "3,,,,,,\n");
 }
 
 TEST_CASE("csv - resume drops whatever followed the checkpoint",

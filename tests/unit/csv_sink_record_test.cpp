@@ -1,6 +1,7 @@
 // csv_sink_record_test.cpp - JSON column extraction of the CSV sink
 // (plugins/csv_sink/json_record.hpp): numbers verbatim, strings unescaped,
-// null and missing keys, dotted paths, and rejection of bad bodies.
+// null and missing keys, dotted paths, repeated keys, and rejection of bad
+// bodies.
 #include <catch2/catch.hpp>
 
 #include "json_record.hpp"
@@ -150,6 +151,152 @@ TEST_CASE("csv - keys with slash or tilde are found", "[csv_sink][json]") {
 
 TEST_CASE("csv - the first of two equal keys wins", "[csv_sink][json]") {
     CHECK(one("a", R"({"a":1,"a":2})") == "1");
+}
+
+TEST_CASE("csv - a repeated key is checked even though the first wins",
+          "[csv_sink][json]") {
+    // The first "a" fills the cell; the malformed second one must still
+    // reject the body.
+    CHECK_FALSE(rejection(R"({"a":1,"a":[1,-]})").empty());
+    CHECK_FALSE(rejection(R"({"a":"x","a":"\q"})").empty());
+    CHECK_FALSE(rejection(R"({"a":{"k":1},"a":01})").empty());
+
+    record_extractor extractor(columns({"b.c"}));
+    std::vector<json_cell> out;
+    CHECK_FALSE(extractor.extract(R"({"b":{"c":1,"c":tru}})", out).empty());
+    CHECK_FALSE(
+        extractor.extract(R"({"b":{"c":1},"b":{"c":nul}})", out).empty());
+}
+
+TEST_CASE("csv - a path follows the first occurrence of each key",
+          "[csv_sink][json]") {
+    CHECK(one("b.c", R"({"b":{"c":1},"b":{"c":2}})") == "1");
+    CHECK(one("b.c", R"({"b":{"c":1,"c":2}})") == "1");
+
+    // The first "b" decides, even when only a later one holds the path.
+    CHECK(cells({"b.c"}, R"({"b":{"x":1},"b":{"c":2}})")[0].kind ==
+          value_kind::missing);
+    CHECK(cells({"b.c"}, R"({"b":7,"b":{"c":2}})")[0].kind ==
+          value_kind::missing);
+    CHECK(cells({"b.0"}, R"({"b":[],"b":[5]})")[0].kind ==
+          value_kind::missing);
+
+    const auto got = cells({"o", "o.k"}, R"({"o":{"k":1},"o":{"k":2}})");
+    CHECK(got[0].text == R"({"k":1})");
+    CHECK(got[1].text == "1");
+}
+
+TEST_CASE("csv - an array index past the end or malformed is missing",
+          "[csv_sink][json]") {
+    const std::string body =
+        R"({"items":[{"sku":"A"},{"sku":"B"}],"keyed":{"00":"zz","1":"one"}})";
+    const auto got =
+        cells({"items.1.sku", "items.2.sku", "items.2", "items.00", "items.-",
+               "items.sku", "items.18446744073709551616", "keyed.00",
+               "keyed.1", "items.0"},
+              body);
+    CHECK(got[0].text == "B");
+    CHECK(got[1].kind == value_kind::missing);
+    CHECK(got[2].kind == value_kind::missing);
+    CHECK(got[3].kind == value_kind::missing); // a leading zero is no index
+    CHECK(got[4].kind == value_kind::missing);
+    CHECK(got[5].kind == value_kind::missing);
+    CHECK(got[6].kind == value_kind::missing); // does not wrap around to 0
+    // In an object, a numeric segment is just a key.
+    CHECK(got[7].text == "zz");
+    CHECK(got[8].text == "one");
+    CHECK(got[9].text == R"({"sku":"A"})");
+    CHECK(got[9].kind == value_kind::raw);
+}
+
+TEST_CASE("csv - a column can select an object and a value inside it",
+          "[csv_sink][json]") {
+    const std::string body =
+        "{\"contact\" : {\"email\":\"a@example.com\", \"tags\":[\"x\" , 2 ]}"
+        " \n, \"after\":true}";
+    const auto got = cells({"contact.email", "contact", "contact.tags.1",
+                            "contact.tags", "after"},
+                           body);
+    CHECK(got[0].text == "a@example.com");
+    CHECK(got[1].text ==
+          "{\"email\":\"a@example.com\", \"tags\":[\"x\" , 2 ]}");
+    CHECK(got[1].kind == value_kind::raw);
+    CHECK(got[2].text == "2");
+    CHECK(got[3].text == "[\"x\" , 2 ]");
+    CHECK(got[4].text == "true");
+
+    // The same, with the object as the last value of the body.
+    const auto last = cells({"o", "o.k"}, "{\"o\":{\"k\":[1]}\t}");
+    CHECK(last[0].text == "{\"k\":[1]}");
+    CHECK(last[1].text == "[1]");
+}
+
+TEST_CASE("csv - a key is matched whole, as written",
+          "[csv_sink][json]") {
+    const auto got = cells({"caf\xC3\xA9", "caf\\u00e9", "a", "x\":\"y", "x"},
+                           "{\"caf\\u00e9\":1,\"caf\xC3\xA9\":2,\"a\\\"b\":3,"
+                           "\"\":4,\"a\":5,\"x\":\"y\"}");
+    CHECK(got[0].text == "2");
+    CHECK(got[1].text == "1");
+    CHECK(got[2].text == "5"); // not the key with an escaped quote
+    CHECK(got[3].kind == value_kind::missing);
+    CHECK(got[4].text == "y");
+
+    // Neither a prefix ending in a backslash nor a shared first part
+    // (longer than eight bytes) makes a match.
+    const auto alike = cells({"a\\", "created_at", "created_at_utc"},
+                             R"({"a\"b":1,"created_by":2,"created_at":3,)"
+                             R"("created_at_ut":4,"created_at_utc":5})");
+    CHECK(alike[0].kind == value_kind::missing);
+    CHECK(alike[1].text == "3");
+    CHECK(alike[2].text == "5");
+
+    // A key no column selects is still checked.
+    CHECK_THAT(rejection(R"({"a":1,"b\q":2})"), Catch::Contains("string"));
+    CHECK_FALSE(rejection(R"({"a":1,"\ud800x":2})").empty());
+    CHECK_FALSE(rejection(R"({"a":1,"n":{"\u12":2}})").empty());
+}
+
+TEST_CASE("csv - deep paths are followed, and the depth limit holds",
+          "[csv_sink][json]") {
+    const auto nested = [](int levels, const std::string &inner) {
+        std::string body;
+        for (int i = 0; i < levels; ++i) {
+            body += "{\"a\":";
+        }
+        return body + inner +
+               std::string(static_cast<std::size_t>(levels), '}');
+    };
+    std::string path = "a";
+    for (int i = 1; i < 300; ++i) {
+        path += ".a";
+    }
+
+    const auto got = cells({path, path.substr(2)}, nested(300, "\"deep\""));
+    CHECK(got[0].text == "deep");
+    CHECK(got[1].text == "{\"a\":\"deep\"}");
+
+    // 512 levels, the top-level object included, are allowed; 513 are not.
+    const auto arrays = [](int count) {
+        return "{\"b\":" + std::string(static_cast<std::size_t>(count), '[') +
+               std::string(static_cast<std::size_t>(count), ']') + "}";
+    };
+    CHECK(rejection(arrays(511)).empty());
+    CHECK_THAT(rejection(arrays(512)), Catch::Contains("nested"));
+    CHECK(rejection(nested(512, "1")).empty());
+    CHECK_THAT(rejection(nested(513, "1")), Catch::Contains("nested"));
+}
+
+TEST_CASE("csv - cells start empty for every body", "[csv_sink][json]") {
+    record_extractor extractor(columns({"a", "b", "c.d"}));
+    std::vector<json_cell> out;
+    REQUIRE(extractor.extract(R"({"a":"x","b":"y","c":{"d":1}})", out).empty());
+    REQUIRE(extractor.extract(R"({"a":"z","c":{"d":null}})", out).empty());
+    CHECK(out[0].text == "z");
+    CHECK(out[1].kind == value_kind::missing);
+    CHECK(out[1].text.empty());
+    CHECK(out[2].kind == value_kind::null);
+    CHECK(out[2].text.empty());
 }
 
 TEST_CASE("csv - bodies that are not one JSON object are rejected",

@@ -43,6 +43,35 @@ TEST_CASE("csv - comma, quote, CR and LF force quoting",
     CHECK(field("cr\ronly") == "\"cr\ronly\"");
 }
 
+TEST_CASE("csv - no other byte forces quoting", "[csv_sink][writer]") {
+    // Each of these shares its low six bits with a comma, quote, CR or LF.
+    const std::string lookalikes = "lbMJ\xAC\xA2\x8D\x8A\xEC\xE2\xCD\xCA";
+    CHECK_FALSE(needs_quotes(lookalikes));
+    CHECK(field(lookalikes) == lookalikes);
+
+    std::string others;
+    for (int byte = 0; byte < 256; ++byte) {
+        if (byte != ',' && byte != '"' && byte != '\r' && byte != '\n') {
+            others += static_cast<char>(byte);
+        }
+    }
+    CHECK_FALSE(needs_quotes(others));
+    CHECK(field(others) == others);
+}
+
+TEST_CASE("csv - quotes are doubled wherever they fall",
+          "[csv_sink][writer]") {
+    CHECK(field("\"start") == "\"\"\"start\"");
+    CHECK(field("end\"") == "\"end\"\"\"");
+    CHECK(field("\"\"") == "\"\"\"\"\"\"");
+    CHECK(field("a\"\"b\",\"") == "\"a\"\"\"\"b\"\",\"\"\"");
+    CHECK(field("=\"x\"", true) == "\"'=\"\"x\"\"\"");
+
+    std::string out = "kept,";
+    append_field(out, "q\"", false);
+    CHECK(out == "kept,\"q\"\"\"");
+}
+
 TEST_CASE("csv - UTF-8 passes through byte for byte", "[csv_sink][writer]") {
     const std::string text = "Z\xC3\xBCrich \xE2\x80\x94 \xE6\x9D\xB1\xE4\xBA"
                              "\xAC \xF0\x9F\x98\x80";
