@@ -19,9 +19,6 @@ namespace {
 using Poco::Net::PollSet;
 using std::chrono::milliseconds;
 
-const header_list no_headers;
-const std::string no_body;
-
 /// The longest a poll waits with nothing due: a safety net only, since the
 /// waker and the deadlines end every wait that matters.
 constexpr milliseconds max_poll_wait{5000};
@@ -186,6 +183,7 @@ void reactor_loop::iterate() {
     take_posted(now);
     expire_deadlines(now);
     expire_pool(now);
+    deliver_finished();
 }
 
 void reactor_loop::dispatch(connection *conn, int mode, time_point now) {
@@ -551,24 +549,18 @@ void reactor_loop::complete_ok(request_state &req, time_point now) {
         }
     }
 
-    completion c;
-    c.request_id = req.request_id;
-    c.transport_error = FC_TRANSPORT_OK;
-    c.status = response->status_code();
-    c.headers = &response->headers();
-    c.body = &body;
-    if (log_) {
-        const auto ms = std::chrono::duration_cast<milliseconds>(now - req.submitted).count();
-        log_(FC_LOG_DEBUG, "request " + std::to_string(req.request_id) + ": status " +
-                               std::to_string(c.status) + ", " + std::to_string(body.size()) +
-                               " bytes in " + std::to_string(ms) + " ms");
-    }
+    finished_request done;
+    done.request_id = req.request_id;
+    done.transport_error = FC_TRANSPORT_OK;
+    done.status = response->status_code();
+    done.headers = response->take_headers();
+    done.body = std::move(body);
 
     const uint64_t key = req.key;
     deadlines_.cancel(key);
     requests_.erase(key); // `req` is gone from here on
     in_flight_.fetch_sub(1, std::memory_order_acq_rel);
-    deliver(c);
+    finished_.push_back(std::move(done));
 }
 
 void reactor_loop::complete_error(request_state &req, int32_t error, const std::string &message) {
@@ -581,18 +573,30 @@ void reactor_loop::complete_error(request_state &req, int32_t error, const std::
         log_(FC_LOG_DEBUG, "request " + std::to_string(req.request_id) + " failed: " + text);
     }
 
-    completion c;
-    c.request_id = req.request_id;
-    c.transport_error = error;
-    c.error_message = &text;
-    c.headers = &no_headers;
-    c.body = &no_body;
+    finished_request done;
+    done.request_id = req.request_id;
+    done.transport_error = error;
+    done.error_message = text;
 
     const uint64_t key = req.key;
     deadlines_.cancel(key);
     requests_.erase(key);
     in_flight_.fetch_sub(1, std::memory_order_acq_rel);
-    deliver(c);
+    finished_.push_back(std::move(done));
+}
+
+void reactor_loop::deliver_finished() noexcept {
+    for (const finished_request &done : finished_) {
+        completion c;
+        c.request_id = done.request_id;
+        c.transport_error = done.transport_error;
+        c.error_message = done.transport_error == FC_TRANSPORT_OK ? nullptr : &done.error_message;
+        c.status = done.status;
+        c.headers = &done.headers;
+        c.body = &done.body;
+        deliver(c);
+    }
+    finished_.clear();
 }
 
 void reactor_loop::deliver(const completion &c) noexcept {

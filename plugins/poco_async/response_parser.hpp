@@ -88,6 +88,8 @@ public:
     const std::string &body() const noexcept { return body_; }
     /// Moves the body out (once complete), leaving body() empty.
     std::string take_body() noexcept { return std::move(body_); }
+    /// Moves the headers out (once complete), leaving headers() empty.
+    header_list take_headers() noexcept { return std::move(headers_); }
     /// Trailer fields of a chunked body; valid once complete.
     const header_list &trailers() const noexcept;
 
