@@ -1,33 +1,40 @@
 // head_reader: see head_reader.hpp.
 #include "head_reader.hpp"
 
+#include <array>
 #include <string_view>
 
 namespace fetchctl::poco_async {
 
 namespace {
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-// tchar (RFC 9110 section 5.6.2): what a field name is made of.
-bool is_token_char(char c) noexcept {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c)) {
-        return true;
+// Character classes, one table lookup per byte: a response head is read
+// for every answer, on the transport's one thread.
+enum char_class : unsigned char { token = 1, value = 2 };
+
+constexpr std::array<unsigned char, 256> make_classes() {
+    std::array<unsigned char, 256> classes{};
+    for (int c = 0; c < 256; ++c) {
+        // field-vchar, SP, HTAB and obs-text: anything but the other controls.
+        if (c == '\t' || (c >= 0x20 && c != 0x7f)) {
+            classes[c] |= value;
+        }
+        // tchar (RFC 9110 section 5.6.2): what a field name is made of.
+        const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(char(c));
+        const std::string_view marks = "!#$%&'*+-.^_`|~";
+        if (alnum || marks.find(char(c)) != std::string_view::npos) {
+            classes[c] |= token;
+        }
     }
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-        return true;
-    default:
-        return false;
-    }
+    return classes;
 }
 
-// field-vchar, SP, HTAB and obs-text: anything but the other controls.
-bool is_value_char(char c) noexcept {
-    const auto u = static_cast<unsigned char>(c);
-    return u == '\t' || (u >= 0x20 && u != 0x7f);
-}
+constexpr std::array<unsigned char, 256> classes = make_classes();
+
+bool is_token_char(char c) noexcept { return classes[static_cast<unsigned char>(c)] & token; }
+bool is_value_char(char c) noexcept { return classes[static_cast<unsigned char>(c)] & value; }
 
 std::string_view trim(std::string_view text) noexcept {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {

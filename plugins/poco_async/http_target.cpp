@@ -48,7 +48,46 @@ bool printable_without_spaces(const std::string &text) noexcept {
     return true;
 }
 
+bool is_hex(char c) noexcept {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/// Where the path, query or fragment starts, or the end of the URL.
+std::size_t authority_end(const std::string &url) noexcept {
+    const auto scheme_end = url.find("://");
+    const auto authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+    const auto path = url.find_first_of("/?#", authority);
+    return path == std::string::npos ? url.size() : path;
+}
+
 } // namespace
+
+target_result target_parser::parse(const std::string &url) {
+    const std::size_t end = authority_end(url);
+    if (!authority_prefix_.empty() && end == authority_prefix_.size() &&
+        url.compare(0, end, authority_prefix_) == 0) {
+        bool escapes_ok = printable_without_spaces(url);
+        for (std::size_t i = end; escapes_ok && i < url.size(); ++i) {
+            if (url[i] == '%') {
+                escapes_ok = i + 2 < url.size() && is_hex(url[i + 1]) && is_hex(url[i + 2]);
+            }
+        }
+        if (escapes_ok) {
+            target_result result;
+            result.target = last_;
+            result.target.request_target = raw_request_target(url);
+            return result;
+        }
+        // Let Poco say what is wrong with it.
+    }
+
+    target_result result = parse_target(url);
+    if (result.error == target_error::none) {
+        authority_prefix_.assign(url, 0, end);
+        last_ = result.target;
+    }
+    return result;
+}
 
 target_result parse_target(const std::string &url) {
     // Poco accepts some strings that are no use on a request line (spaces,

@@ -101,7 +101,7 @@ bool reactor_loop::submit(const request_spec &spec, std::string &why) {
 
     // Parse and build here, on the caller's thread: it is pure CPU work, and
     // a request that cannot be sent fails without costing the reactor.
-    target_result parsed = parse_target(spec.url);
+    target_result parsed = targets_.parse(spec.url);
     if (parsed.error != target_error::none) {
         req->early_error = FC_TRANSPORT_OTHER;
         req->early_message = std::move(parsed.message);
@@ -160,7 +160,17 @@ void reactor_loop::iterate() {
 
     // PollSet waits in whole milliseconds and truncates; round up, or the
     // loop would wake just before a deadline and spin until it passes.
-    const auto wait = std::max(wake_at - now, steady_clock::duration::zero());
+    auto wait = std::max(wake_at - now, steady_clock::duration::zero());
+
+    // Wakes are rearmed here, just before the poll, not when the queues are
+    // taken: a host submitting a burst while this thread works then writes
+    // no wake-up byte, and the burst is picked up below without sleeping.
+    // Work queued before the rearm is seen by this check; work queued after
+    // it comes with a byte that ends the poll.
+    waker_.rearm();
+    if (has_posted()) {
+        wait = steady_clock::duration::zero();
+    }
     const auto wait_us = std::chrono::duration_cast<std::chrono::microseconds>(wait).count();
     const Poco::Timespan timeout(((wait_us + 999) / 1000) * 1000);
     const PollSet::SocketModeMap ready = poll_set_.poll(timeout);
@@ -222,10 +232,14 @@ void reactor_loop::fail_if_alive(uint64_t key, const std::string &message) noexc
     }
 }
 
+bool reactor_loop::has_posted() {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    return !submitted_.empty() || !resolved_.empty();
+}
+
 void reactor_loop::take_posted(time_point now) {
     std::deque<std::unique_ptr<request_state>> submitted;
     std::deque<resolve_result> resolved;
-    waker_.rearm();
     {
         std::lock_guard<std::mutex> lock(queue_mutex_);
         submitted.swap(submitted_);

@@ -30,6 +30,7 @@
 
 #include "connection_pool.hpp"
 #include "deadline_queue.hpp"
+#include "http_target.hpp"
 #include "request_state.hpp"
 #include "resolver.hpp"
 #include "waker.hpp"
@@ -108,6 +109,7 @@ private:
     void run() override;
     void iterate();
     void dispatch(connection *conn, int mode, time_point now);
+    bool has_posted();
     void take_posted(time_point now);
 
     void start_request(std::unique_ptr<request_state> req, time_point now);
@@ -145,6 +147,7 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<uint32_t> in_flight_{0};
     uint64_t next_key_ = 1; // submit thread only
+    target_parser targets_; // submit thread only
     waker waker_;
 
     // Reactor thread only.

@@ -8,10 +8,10 @@
 //
 // Wakes are coalesced: a flag records that a byte is already on its way, so
 // a burst of submissions costs one write and one wake-up, not one each.
-// The reactor clears the flag (rearm) before it looks at its queues; any
-// wake() after that writes a new byte, so work queued after the look always
-// ends the next poll. At worst a byte outlives its work and the reactor
-// wakes once for nothing.
+// The reactor clears the flag (rearm) and then looks at its queues before
+// it polls; any wake() after the rearm writes a new byte, so work queued
+// after the look always ends the poll. At worst a byte outlives its work
+// and the reactor wakes once for nothing.
 //
 // Ownership: owns both ends of the pair. Threading: wake() may be called
 // from any thread at any time; socket(), rearm() and drain() belong to the
@@ -42,9 +42,9 @@ public:
     /// make the read end readable.
     void wake() noexcept;
 
-    /// Lets the next wake() write again. Call it just before looking at the
-    /// work queues: work queued before it is seen by that look, work queued
-    /// after it comes with a new byte.
+    /// Lets the next wake() write again. Call it before the last look at
+    /// the work queues ahead of a poll: work queued before it is seen by
+    /// that look, work queued after it comes with a new byte.
     void rearm() noexcept;
 
     /// Empties the read end (when the poll said it is readable).

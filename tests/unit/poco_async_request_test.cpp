@@ -52,6 +52,34 @@ TEST_CASE("target - https and other schemes are refused with a reason",
     CHECK(parse_target("http://h:99999/").error == target_error::invalid);
 }
 
+TEST_CASE("target - the caching parser answers as parse_target does", "[poco_async][target]") {
+    // Same authority again and again (the cached path), then changes of
+    // host, scheme and port, and paths Poco refuses.
+    const char *urls[] = {
+        "http://Example.com:8080/items/1",  "http://Example.com:8080/items/2?x=1#f",
+        "http://Example.com:8080/bad%zz",   "http://Example.com:8080/end%4",
+        "http://Example.com:8080/ok%41%2F", "http://Example.com:8080",
+        "http://Example.com:8080?q=1",      "http://Example.com:8080/sp ace",
+        "http://Example.com:80/items/3",    "https://Example.com:8080/items/4",
+        "http://Example.com:8080/items/5",  "http://[::1]:9000/a",
+        "http://[::1]:9000/b",              "ftp://Example.com:8080/c",
+        "http://Example.com:8080/items/6",  "http://Example.com:8080/frag#%zz",
+    };
+    target_parser parser;
+    for (const char *url : urls) {
+        INFO(url);
+        const target_result expected = parse_target(url);
+        const target_result got = parser.parse(url);
+        CHECK(got.error == expected.error);
+        CHECK(got.message == expected.message);
+        CHECK(got.target.host == expected.target.host);
+        CHECK(got.target.port == expected.target.port);
+        CHECK(got.target.request_target == expected.target.request_target);
+        CHECK(got.target.host_header == expected.target.host_header);
+        CHECK(got.target.pool_key == expected.target.pool_key);
+    }
+}
+
 TEST_CASE("request - the head carries defaults unless the caller sets them",
           "[poco_async][request]") {
     const auto target = parse_target("http://127.0.0.1:8080/items?id=7").target;
