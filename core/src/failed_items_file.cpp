@@ -51,7 +51,7 @@ failed_items_file::failed_items_file(const std::filesystem::path &path,
     file_ = std::fopen(path.c_str(), "wb");
     if (!file_)
         throw io_error(path, "create");
-    std::fputs("# fetchctl failed items: id\tlast_status\treason\n", file_);
+    std::fprintf(file_, "%s: id\tlast_status\treason\n", header_start);
 }
 
 failed_items_file::~failed_items_file() {

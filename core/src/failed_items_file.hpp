@@ -19,6 +19,9 @@ namespace fetchctl {
 
 class failed_items_file {
 public:
+    /// How the file's first line starts: how a run knows the file is one.
+    static constexpr const char *header_start = "# fetchctl failed items";
+
     /// Opens fresh (truncating, header line) or, with `resume_at`, cuts the
     /// file to that size and appends. Throws std::runtime_error.
     failed_items_file(const std::filesystem::path &path, const std::uint64_t *resume_at);

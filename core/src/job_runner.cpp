@@ -73,8 +73,10 @@ void check_writable(const fs::path &file, const std::string &key, const job_spec
     const fs::path folder = file.parent_path();
     std::error_code error;
     if (!fs::is_directory(folder, error))
-        throw config_error(fmt::format("{}: [sink] {}: the folder {} does not exist",
-                                       spec.config_path.string(), key, folder.string()));
+        throw config_error(fmt::format("{}: [sink] {}: {} {}", spec.config_path.string(), key,
+                                       folder.string(),
+                                       fs::exists(folder, error) ? "is a file, not a folder"
+                                                                 : "is a folder that does not exist"));
     if (::access(folder.c_str(), W_OK) != 0)
         throw config_error(fmt::format("{}: [sink] {}: cannot write in {}: {}",
                                        spec.config_path.string(), key, folder.string(),
@@ -169,17 +171,87 @@ void check_plugin_configs(const prepared_job &job) {
     transport_client transport(job.transport, transport_host, answers);
 }
 
+/// True when `a` and `b` name the same file, whether or not it exists yet.
+bool same_file(const fs::path &a, const fs::path &b) {
+    std::error_code error;
+    if (fs::exists(a, error) && fs::exists(b, error))
+        return fs::equivalent(a, b, error);
+    return fs::weakly_canonical(fs::absolute(a), error) ==
+           fs::weakly_canonical(fs::absolute(b), error);
+}
+
+/// The files a run writes besides its outputs (--summary-json, --record,
+/// [rate] state_file) must not be a file the run reads or its outputs: each
+/// would silently replace the other.
+void check_distinct_files(const job_spec &spec, const run_options &options) {
+    struct claimed {
+        std::string what;
+        fs::path path;
+    };
+    std::vector<claimed> taken = {{"the config file", options.config},
+                                  {"[sink] output", spec.sink.output},
+                                  {"[sink] failed_output", spec.sink.failed_output},
+                                  {"[sink] journal", spec.sink.journal}};
+    if (spec.ids.source == id_spec::kind::file)
+        taken.push_back({"the [ids] file", spec.ids.file});
+    if (!options.replay.empty())
+        taken.push_back({"the --replay recording", options.replay});
+    const auto claim = [&](const std::string &what, const fs::path &path) {
+        if (path.empty())
+            return;
+        for (const claimed &other : taken) {
+            if (same_file(path, other.path))
+                throw config_error(fmt::format("{} {}: that is {}; choose another file", what,
+                                               path.string(), other.what));
+        }
+        taken.push_back({what, path});
+    };
+    claim("--summary-json", options.summary_json);
+    claim("--record", options.record);
+    if (spec.rate.adaptive)
+        claim(spec.config_path.string() + ": [rate] state_file", spec.rate.state_file);
+}
+
+/// A failed-items file that exists but was not written by fetchctl is
+/// someone else's file: replaced only when asked (--fresh).
+void check_failed_output(const job_spec &spec, bool fresh) {
+    std::ifstream in(spec.sink.failed_output, std::ios::binary);
+    std::string first_line;
+    if (fresh || !in || !std::getline(in, first_line) ||
+        first_line.rfind(failed_items_file::header_start, 0) == 0)
+        return;
+    throw config_error(fmt::format("{}: [sink] failed_output: {} already holds data that is not "
+                                   "a fetchctl failed-items file; pass --fresh to overwrite it, "
+                                   "or choose another file",
+                                   spec.config_path.string(), spec.sink.failed_output.string()));
+}
+
 /// Everything that can be checked before the first byte is written: the
 /// ids, the output locations, each plugin's config. Returns the ids.
 id_source check_before_start(const prepared_job &job, const run_options &options) {
     const job_spec &spec = job.spec;
     id_source ids(spec.ids);
+    check_distinct_files(spec, options);
     if (!options.summary_json.empty()) {
+        // Tried, not guessed (root passes access() almost everywhere), and
+        // left as it was: a file that did not exist is removed again.
+        std::error_code error;
+        const bool existed = fs::exists(options.summary_json, error);
         std::FILE *probe = std::fopen(options.summary_json.c_str(), "ab");
         if (!probe)
             throw config_error(fmt::format("--summary-json {}: cannot write there: {}",
                                            options.summary_json.string(), std::strerror(errno)));
         std::fclose(probe);
+        if (!existed)
+            fs::remove(options.summary_json, error);
+    }
+    if (spec.rate.adaptive && !spec.rate.state_file.empty()) {
+        const std::string problem = learned_rates_problem(spec.rate.state_file);
+        if (!problem.empty())
+            throw config_error(fmt::format("{}: [rate] state_file: {} {}; remove it or choose "
+                                           "another file",
+                                           spec.config_path.string(),
+                                           spec.rate.state_file.string(), problem));
     }
     check_writable(spec.sink.output, "output", spec);
     check_writable(spec.sink.failed_output, "failed_output", spec);
@@ -306,6 +378,9 @@ int run_prepared(prepared_job &job, const run_options &options) {
             spec.config_path.string(), spec.sink.output.string(),
             previous.exists ? "the output of another job (its journal says so)"
                             : "data this job did not write (it has no journal)"));
+
+    if (!resume)
+        check_failed_output(spec, options.fresh);
 
     run_stats stats;
     stats.total_items = ids.total();

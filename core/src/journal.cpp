@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -90,20 +92,48 @@ journal::~journal() {
         std::fclose(file_);
 }
 
+/// Opens the journal for appending and takes an exclusive lock on it for
+/// as long as it stays open, before anything is truncated: a second run on
+/// the same output is refused without touching the first one's journal.
+static std::FILE *open_locked(const std::filesystem::path &path, bool truncate) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        throw io_error(path, truncate ? "create" : "open");
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int error = errno;
+        ::close(fd);
+        if (error == EWOULDBLOCK)
+            throw std::runtime_error(fmt::format(
+                "{}: the journal is in use by another fetchctl run on the same output; "
+                "wait for it to end, or stop it",
+                path.string()));
+        errno = error;
+        throw io_error(path, "lock");
+    }
+    if (truncate && ::ftruncate(fd, 0) != 0) {
+        const int error = errno;
+        ::close(fd);
+        errno = error;
+        throw io_error(path, "truncate");
+    }
+    std::FILE *file = ::fdopen(fd, "ab");
+    if (!file) {
+        const int error = errno;
+        ::close(fd);
+        errno = error;
+        throw io_error(path, "open");
+    }
+    return file;
+}
+
 journal journal::create(const std::filesystem::path &path, const std::string &fingerprint) {
-    std::FILE *file = std::fopen(path.c_str(), "wb");
-    if (!file)
-        throw io_error(path, "create");
-    journal created(file, path);
+    journal created(open_locked(path, true), path);
     created.write_line(fmt::format("{}{}\n", magic, fingerprint));
     return created;
 }
 
 journal journal::append_to(const std::filesystem::path &path) {
-    std::FILE *file = std::fopen(path.c_str(), "ab");
-    if (!file)
-        throw io_error(path, "open");
-    return journal(file, path);
+    return journal(open_locked(path, false), path);
 }
 
 void journal::write_line(const std::string &line) {

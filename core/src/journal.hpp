@@ -46,6 +46,9 @@ public:
     static journal_state read(const std::filesystem::path &path);
 
     /// Starts a new journal (truncating any old one) for `fingerprint`.
+    /// Both this and append_to() hold an exclusive lock on the file while
+    /// the journal is open, and throw std::runtime_error when another run
+    /// holds it: the journal is the run's claim on its output.
     static journal create(const std::filesystem::path &path, const std::string &fingerprint);
 
     /// Continues an existing journal.

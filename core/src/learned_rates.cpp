@@ -28,6 +28,32 @@ std::optional<double> load_learned_rate(const std::filesystem::path &file,
     return std::nullopt;
 }
 
+std::string learned_rates_problem(const std::filesystem::path &file) {
+    std::error_code error;
+    if (!std::filesystem::exists(file, error) || std::filesystem::file_size(file, error) == 0)
+        return {};
+    if (!std::filesystem::is_regular_file(file, error))
+        return "is not a regular file";
+    toml::table table;
+    try {
+        table = toml::parse_file(file.string());
+    } catch (const toml::parse_error &failure) {
+        return fmt::format("is not a fetchctl learned-rates file (line {}: {})",
+                           failure.source().begin.line, failure.description());
+    }
+    for (const auto &[key, value] : table) {
+        if (key.str() != "hosts" || !value.is_table())
+            return fmt::format("is not a fetchctl learned-rates file (it has \"{}\")", key.str());
+        for (const auto &[host, rate] : *value.as_table()) {
+            if (!rate.is_number())
+                return fmt::format("is not a fetchctl learned-rates file (hosts.\"{}\" is not "
+                                   "a number)",
+                                   host.str());
+        }
+    }
+    return {};
+}
+
 void save_learned_rate(const std::filesystem::path &file, const std::string &host, double rate) {
     toml::table table;
     try {

@@ -20,6 +20,11 @@ std::string rate_host_key(const std::string &url);
 std::optional<double> load_learned_rate(const std::filesystem::path &file,
                                         const std::string &host);
 
+/// "" when `file` is missing, empty or a learned-rates file; otherwise why
+/// it is not one ("is not a fetchctl learned-rates file: ..."). A run checks
+/// this first, because saving replaces the file.
+std::string learned_rates_problem(const std::filesystem::path &file);
+
 /// Records `rate` for `host`, keeping other hosts; written to a temporary
 /// file and renamed, so a crash never leaves half a file. Throws
 /// std::runtime_error on an I/O error.

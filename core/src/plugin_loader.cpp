@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "config_error.hpp"
+#include "elf_extent.hpp"
 
 #ifndef FETCHCTL_BUNDLED_PLUGIN_DIR
 #define FETCHCTL_BUNDLED_PLUGIN_DIR "../lib/fetchctl/plugins"
@@ -66,6 +67,8 @@ struct loaded_plugin::library {
 
 loaded_plugin::loaded_plugin(const fs::path &path) : path_(path) {
     library_ = std::make_unique<library>();
+    if (const std::string problem = elf_extent_problem(path); !problem.empty())
+        throw std::runtime_error(fmt::format("cannot load: {}", problem));
     try {
         // rtld_now: an unresolved symbol fails here, with the loader's
         // reason, not later in the middle of a run.

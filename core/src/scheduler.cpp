@@ -344,6 +344,8 @@ void scheduler::handle(transport_answer &answer, clock::time_point now) {
             // ends and meet another 429 together.
             const double spread = std::max(0.5, d.delay_seconds);
             wait += std::uniform_real_distribution<double>(0, spread)(random_);
+            // The spread never takes a wait past the configured cap.
+            wait = std::min(wait, std::max(d.delay_seconds, spec_.retry.max_retry_after.count()));
         }
         const auto delay = std::chrono::duration_cast<clock::duration>(seconds_d(wait));
         if (d.cause == retry_cause::rate_limited) {
@@ -397,9 +399,13 @@ void scheduler::learn_from(const transport_answer &answer, clock::time_point sen
                      answer.status == 429 ? "learned from a 429" : "no 429 for a while");
     }
     if (advice.pause_until && *advice.pause_until > now) {
-        limiter_.pause_until(*advice.pause_until);
+        // [rate] max_pause bounds a pause whatever the headers claim.
+        const auto until = std::min(*advice.pause_until,
+                                    now + std::chrono::duration_cast<clock::duration>(
+                                              spec_.rate.max_pause));
+        limiter_.pause_until(until);
         spdlog::info("pacing: the server's window is used up; waiting {:.2f} s for its reset",
-                     std::chrono::duration<double>(*advice.pause_until - now).count());
+                     std::chrono::duration<double>(until - now).count());
     }
 }
 

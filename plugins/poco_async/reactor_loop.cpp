@@ -167,8 +167,9 @@ void reactor_loop::iterate() {
     // no wake-up byte, and the burst is picked up below without sleeping.
     // Work queued before the rearm is seen by this check; work queued after
     // it comes with a byte that ends the poll.
+    // stop() is work too: its wake may have found the flag already set.
     waker_.rearm();
-    if (has_posted()) {
+    if (has_posted() || stopping_.load(std::memory_order_acquire)) {
         wait = steady_clock::duration::zero();
     }
     const auto wait_us = std::chrono::duration_cast<std::chrono::microseconds>(wait).count();

@@ -383,6 +383,81 @@ TEST_CASE("job - checkpoint_min_interval spaces count-triggered checkpoints", "[
     }
 }
 
+TEST_CASE("job - the files a run writes never replace its inputs or each other", "[job]") {
+    auto server = start_server({"--failure-rate", "0", "--latency-ms", "0", "--rate", "0"});
+    fc_test::scratch_dir dir("fetchctl-job");
+    job_options options;
+    options.port = server.port();
+    fc_test::write_file(dir.path() / "job.toml", job_file(options));
+    const std::string config_before = fc_test::read_file(dir.path() / "job.toml");
+    fc_test::write_file(dir.path() / "notes.txt", "someone's notes\n");
+
+    struct refused_case {
+        const char *name;
+        std::vector<std::string> args;
+        const char *message;
+    };
+    const refused_case cases[] = {
+        {"summary over the output", {"--summary-json", "out.csv"}, "that is [sink] output"},
+        {"summary over the config", {"--summary-json", "job.toml"}, "that is the config file"},
+        {"recording over the journal", {"--record", "out.csv.journal"}, "that is [sink] journal"},
+        {"recording over the summary", {"--summary-json", "s.json", "--record", "s.json"},
+         "that is --summary-json"},
+        {"failed items over a foreign file", {"--set", "sink.failed_output=\"notes.txt\""},
+         "not a fetchctl failed-items file"},
+        {"state file over a foreign file",
+         {"--set", "rate.adaptive=true", "--set", "rate.state_file=\"notes.txt\""},
+         "is not a fetchctl learned-rates file"},
+    };
+    for (const refused_case &c : cases) {
+        INFO(c.name);
+        std::vector<std::string> args = {"--config", "job.toml"};
+        args.insert(args.end(), c.args.begin(), c.args.end());
+        const auto result = run_fetchctl(dir.path(), args);
+        INFO(result.output);
+        CHECK(result.status == 2);
+        CHECK_THAT(result.output, Catch::Contains(c.message));
+        CHECK_FALSE(fs::exists(dir.path() / "out.csv"));
+        CHECK_FALSE(fs::exists(dir.path() / "s.json"));
+        CHECK(fc_test::read_file(dir.path() / "job.toml") == config_before);
+        CHECK(fc_test::read_file(dir.path() / "notes.txt") == "someone's notes\n");
+    }
+}
+
+TEST_CASE("job - a second run on the same output leaves the first one's journal alone",
+          "[job]") {
+    auto server = start_server({"--failure-rate", "0", "--latency-ms", "0", "--rate", "0"});
+    fc_test::scratch_dir dir("fetchctl-job");
+    job_options options;
+    options.port = server.port();
+    options.ids = "from = 1\nto = 200";
+    options.rate = 50; // about 4 s
+    fc_test::write_file(dir.path() / "job.toml", job_file(options));
+
+    fc_test::running_command first(FETCHCTL_PATH, {"--config", "job.toml"}, dir.path(),
+                                   dir.path() / "first.log");
+    // Wait until the first run has its journal, then start a second one.
+    for (int i = 0; i < 100 && !fs::exists(dir.path() / "out.csv.journal"); ++i)
+        std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(300ms);
+    const std::string journal_before = fc_test::read_file(dir.path() / "out.csv.journal");
+    REQUIRE_THAT(journal_before, Catch::StartsWith("fetchctl-journal 1 job="));
+
+    const auto second = run_fetchctl(dir.path(), {"--config", "job.toml", "--fresh"});
+    INFO(second.output);
+    CHECK(second.status != 0);
+    CHECK_THAT(second.output, Catch::Contains("in use by another fetchctl run"));
+    // Still the first run's journal: it only grows.
+    CHECK_THAT(fc_test::read_file(dir.path() / "out.csv.journal"),
+               Catch::StartsWith(journal_before));
+
+    const auto status = first.wait_for(60s);
+    REQUIRE(status);
+    INFO(first.output());
+    CHECK(*status == 0);
+    CHECK(rows_by_id(dir.path() / "out.csv").size() == 200);
+}
+
 TEST_CASE("job - a sink error stops the run without journaling unwritten items", "[job]") {
     auto server = start_server({"--failure-rate", "0", "--latency-ms", "0", "--rate", "0"});
     fc_test::scratch_dir dir("fetchctl-job");

@@ -145,6 +145,33 @@ TEST_CASE("abi - a library whose dependency is missing is refused with the loade
     CHECK_FALSE(fs::exists(dir.path() / "out.txt"));
 }
 
+TEST_CASE("abi - a library cut short is refused, not loaded into a crash", "[abi]") {
+    // A half-copied .so: dlopen() would map pages past its end and the
+    // process would die of SIGBUS on first touch.
+    auto server = start_calm_server();
+    fc_test::scratch_dir dir("fetchctl-abi");
+    const fs::path plugins = dir.path() / "plugins";
+    fs::create_directories(plugins);
+    const std::string whole =
+        fc_test::read_file(fs::path(BUNDLED_PLUGIN_DIR) / "csv_sink.so");
+    REQUIRE(whole.size() > 5000);
+    fc_test::write_file(plugins / "cut_sink.so", whole.substr(0, 5000));
+    fc_test::write_file(dir.path() / "job.toml",
+                        job_file(server.port(), "curl_threads", "cut_sink"));
+
+    const auto listing = fetchctl(dir.path(), {"plugins", "--plugin-dir", plugins.string()});
+    INFO(listing.output);
+    CHECK(listing.status == 0);
+    CHECK_THAT(listing.output, Catch::Contains("cut short"));
+
+    const auto result =
+        fetchctl(dir.path(), {"validate", "--config", "job.toml", "--plugin-dir", plugins.string()});
+    INFO(result.output);
+    CHECK(result.status == 2);
+    CHECK_THAT(result.output, Catch::Contains("sink plugin \"cut_sink\""));
+    CHECK_THAT(result.output, Catch::Contains("the file is 5000 bytes but its ELF headers need"));
+}
+
 TEST_CASE("abi - fetchctl plugins shows kind, name, version, ABI and path, and why not",
           "[abi][plugins]") {
     fc_test::scratch_dir dir("fetchctl-abi");
