@@ -185,6 +185,12 @@ void scheduler::watch_reachability(const transport_answer &answer, clock::time_p
     begin_stopping("the server is unreachable");
 }
 
+bool scheduler::outage_in_progress(const transport_answer &answer) const {
+    const bool cannot_connect = answer.transport_error == FC_TRANSPORT_CONNECT ||
+                                answer.transport_error == FC_TRANSPORT_RESOLVE;
+    return cannot_connect && failing_since_ && spec_.retry.unreachable_after.count() > 0;
+}
+
 void scheduler::begin_stopping(const char *why) {
     stopping_ = true;
     if (in_flight_.empty())
@@ -373,6 +379,26 @@ void scheduler::handle(transport_answer &answer, clock::time_point now) {
         return;
     }
     case decision::kind::give_up: {
+        if (outage_in_progress(answer)) {
+            // While no connection succeeds, the server is down rather than
+            // this item failing: [retry] unreachable_after, not the item's
+            // attempts, decides when to stop, and the item is then left
+            // for the next run instead of being given up.
+            if (stopping_) {
+                spdlog::info("item {}: {} (attempt {}); left for the next run", item.id,
+                             d.reason, item.attempts);
+                return;
+            }
+            const double wait = spec_.retry.delay.count();
+            retry_timers_.emplace(now + std::chrono::duration_cast<clock::duration>(
+                                            seconds_d(wait)),
+                                  sequence);
+            item.waited_seconds += wait;
+            spdlog::warn("item {}: {} (attempt {}, past {}); the server is unreachable, so "
+                         "retrying in {:.2f} s until [retry] unreachable_after",
+                         item.id, d.reason, item.attempts, max_attempts, wait);
+            return;
+        }
         spdlog::error("item {}: {} (attempt {}/{}); giving up", item.id, d.reason, item.attempts,
                       max_attempts);
         finished_item failed;

@@ -114,6 +114,9 @@ private:
     bool all_done() const;
     void begin_stopping(const char *why);
     void watch_reachability(const transport_answer &answer, clock::time_point now);
+    /// True while no connection has succeeded lately and `answer` is one
+    /// more failed connection (unreachable_after is on).
+    bool outage_in_progress(const transport_answer &answer) const;
 
     const job_spec &spec_;
     id_source &ids_;

@@ -872,3 +872,27 @@ TEST_CASE("job - a server that is down stops the run early, items left for later
                                   Catch::Contains("left for the next run"));
     CHECK(count_of(result.output, "giving up") < 200);
 }
+
+TEST_CASE("job - while the server is down, items outlast their retries until the cut-off",
+          "[job][faults]") {
+    int closed_port = 0;
+    {
+        auto server = start_server({});
+        closed_port = server.port();
+    }
+    fc_test::scratch_dir dir("fetchctl-down");
+    job_options options;
+    options.port = closed_port;
+    options.ids = "from = 1\nto = 30";
+    options.max_retries = 1; // spent in 0.1 s, long before the 2 s cut-off
+    options.delay = 0.1;
+    fc_test::write_file(dir.path() / "job.toml", job_file(options));
+    const auto result = run_fetchctl(dir.path(), {"--config", "job.toml", "--set",
+                                                  "retry.unreachable_after=2"});
+    INFO(result.output);
+    CHECK(result.status == 3);
+    CHECK_THAT(result.output, Catch::Contains("0 written, 0 failed, of 30") &&
+                                  Catch::Contains("30 left for the next run"));
+    CHECK(count_of(result.output, "giving up") == 0);
+    CHECK(failed_items(dir.path() / "out.csv.failed.tsv").empty());
+}
