@@ -60,7 +60,8 @@ scheduler::scheduler(const job_spec &spec, id_source &ids, transport_client &tra
       limiter_(spec.rate.requests_per_second, spec.rate.burst, clock::now()),
       capacity_(transport.max_in_flight()), next_to_emit_(first_sequence),
       next_to_admit_(first_sequence), last_checkpoint_(clock::now()),
-      done_at_start_(stats.written + stats.failed) {
+      done_at_start_(stats.written + stats.failed), checkpointed_written_(stats.written),
+      checkpointed_failed_(stats.failed) {
     bool has_user_agent = false;
     for (const header_spec &header : spec_.request.headers) {
         request_headers_.push_back({header.name.c_str(), header.value.c_str()});
@@ -136,6 +137,9 @@ run_ending scheduler::run() {
         spdlog::error("{}; stopping. Nothing after the last checkpoint counts as written: "
                       "a rerun resumes from there",
                       failure.what());
+        // The summary says what is durable, as the rerun will see it.
+        stats_.written = checkpointed_written_;
+        stats_.failed = checkpointed_failed_;
         stats_.left_for_next_run = stats_.total_items - stats_.written - stats_.failed;
         return run_ending::sink_failed;
     }
@@ -499,6 +503,8 @@ void scheduler::checkpoint(bool complete) {
     point.failed_bytes = failed_.flush();
     point.sink_checkpoint = std::move(*token);
     journal_.record(point, complete);
+    checkpointed_written_ = point.written;
+    checkpointed_failed_ = point.failed;
 
     since_checkpoint_ = 0;
     last_checkpoint_ = clock::now();

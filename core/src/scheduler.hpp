@@ -164,6 +164,10 @@ private:
     std::string transport_name_;
     progress_display progress_;
     std::uint64_t done_at_start_;
+    // What the last checkpoint made durable (a resumed run starts with
+    // what its journal said).
+    std::uint64_t checkpointed_written_;
+    std::uint64_t checkpointed_failed_;
     void show_progress(clock::time_point now);
 };
 

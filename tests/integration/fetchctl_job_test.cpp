@@ -481,6 +481,10 @@ TEST_CASE("job - a sink error stops the run without journaling unwritten items",
     CHECK(journal.find("next=6") == std::string::npos);
     CHECK(journal.find("next=7") == std::string::npos);
     CHECK(journal.find("complete") == std::string::npos);
+    // Nor does the summary: it counts what the last checkpoint made
+    // durable (items 1-4), not what the sink accepted after it.
+    CHECK_THAT(result.output, Catch::Contains("4 written, 0 failed, of 20") &&
+                                  Catch::Contains("16 left for the next run"));
 }
 
 TEST_CASE("job - bad config exits 2 and writes nothing", "[job][config]") {
