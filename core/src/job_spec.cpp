@@ -204,6 +204,10 @@ job_spec parse_job_spec(std::string_view text, const fs::path &source_name,
                 ids.fail(first ? "to" : "from", "missing: a range needs both from and to");
             if (*last < *first)
                 ids.fail("to", fmt::format("must not be below from ({}), saw {}", *first, *last));
+            // The count, to - from + 1, must fit in 64 bits.
+            if (static_cast<std::uint64_t>(*last) - static_cast<std::uint64_t>(*first) ==
+                UINT64_MAX)
+                ids.fail("to", "the range holds more ids than can be counted (2^64); split it");
             spec.ids.first = *first;
             spec.ids.last = *last;
         }

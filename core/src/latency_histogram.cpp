@@ -30,7 +30,9 @@ double latency_histogram::percentile_ms(double fraction) const {
     for (std::size_t bucket = 0; bucket < buckets_.size(); ++bucket) {
         seen += buckets_[bucket];
         if (seen >= std::max<std::uint64_t>(rank, 1))
-            return bucket + 1 < bucket_count ? static_cast<double>(bucket + 1) : max_ms_;
+            // A bucket's upper edge, but never above the slowest answer seen.
+            return bucket + 1 < bucket_count ? std::min(static_cast<double>(bucket + 1), max_ms_)
+                                             : max_ms_;
     }
     return max_ms_;
 }

@@ -24,3 +24,12 @@ TEST_CASE("latency - a minute or more lands in the overflow bucket", "[latency]"
     CHECK(histogram.percentile_ms(1.0) == 90'000);
     CHECK(histogram.percentile_ms(0.5) == 6);
 }
+
+TEST_CASE("latency - no percentile exceeds the slowest answer", "[latency]") {
+    latency_histogram histogram;
+    for (int i = 0; i < 100; ++i)
+        histogram.add(152.02); // every answer in the bucket [152, 153)
+    CHECK(histogram.percentile_ms(0.99) == 152.02);
+    CHECK(histogram.percentile_ms(0.50) == 152.02);
+    CHECK(histogram.max_ms() == 152.02);
+}
