@@ -128,6 +128,14 @@ prepared_job prepare(const run_options &options) {
             throw config_error(fmt::format("--plugin-dir {}: no such folder", dir.string()));
     }
     job_spec spec = load_job_spec(options.config, fs::current_path(), options.overrides);
+    for (const fs::path &dir : spec.plugin_path) {
+        // A warning, not an error: one config may serve machines that lay
+        // out their plugin folders differently.
+        std::error_code error;
+        if (!fs::is_directory(dir, error))
+            spdlog::warn("{}: [plugins] path: {} is not a folder; skipped",
+                         spec.config_path.string(), dir.string());
+    }
     plugin_loader loader(plugin_loader::default_search_path([&] {
         std::vector<fs::path> dirs = options.plugin_dirs;
         dirs.insert(dirs.end(), spec.plugin_path.begin(), spec.plugin_path.end());

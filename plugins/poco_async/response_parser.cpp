@@ -262,9 +262,10 @@ bool response_parser::choose_framing(bool http11) {
             length = value;
         }
         if (length > limits_.max_body_bytes) {
+            // No number for the limit: on the wire it is max_body_bytes plus
+            // room for compression overhead, which would only confuse.
             fail(failure::too_large, "Content-Length " + std::to_string(length) +
-                                         " is over the limit of " +
-                                         std::to_string(limits_.max_body_bytes) + " bytes");
+                                         " is more than max_body_bytes allows");
             return false;
         }
 
