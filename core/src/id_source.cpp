@@ -45,6 +45,20 @@ find_duplicate(std::vector<std::pair<std::uint64_t, std::uint64_t>> &seen, IdAt 
     return std::nullopt;
 }
 
+/// `text` with every byte outside printable ASCII shown as \xHH, so an
+/// error message cannot be cut by a NUL or drive the terminal.
+std::string visible(const std::string &text) {
+    std::string shown;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 && byte < 0x7f)
+            shown += c;
+        else
+            shown += fmt::format("\\x{:02X}", byte);
+    }
+    return shown;
+}
+
 } // namespace
 
 bool is_valid_id(const std::string &id) {
@@ -60,7 +74,9 @@ bool is_valid_id(const std::string &id) {
 }
 
 std::string id_from_line(const std::string &line) {
-    std::size_t begin = 0;
+    // A UTF-8 byte-order mark (editors on Windows start a file with one) is
+    // not part of the id.
+    std::size_t begin = line.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
     while (begin < line.size() && std::isspace(static_cast<unsigned char>(line[begin])))
         ++begin;
     if (begin == line.size() || line[begin] == '#')
@@ -78,8 +94,10 @@ id_source::id_source(const id_spec &spec) : spec_(spec) {
         std::vector<std::pair<std::uint64_t, std::uint64_t>> seen; // (hash, index)
         for (const std::string &id : spec_.list) {
             if (!is_valid_id(id))
-                throw config_error(fmt::format(
-                    "[ids] list: \"{}\" is not a valid id (letters, digits, - . _ ~ only)", id));
+                throw config_error(
+                    fmt::format("[ids] list: \"{}\" is not a valid id (letters, digits, - . _ ~ "
+                                "only)",
+                                visible(id)));
             seen.emplace_back(id_hash(id), seen.size());
         }
         if (auto twice = find_duplicate(seen, [&](std::uint64_t i) { return spec_.list[i]; }))
@@ -105,7 +123,7 @@ id_source::id_source(const id_spec &spec) : spec_(spec) {
             if (!is_valid_id(id))
                 throw config_error(fmt::format(
                     "{}:{}: \"{}\" is not a valid id (letters, digits, - . _ ~ only)",
-                    spec_.file.string(), line_number, id));
+                    spec_.file.string(), line_number, visible(id)));
             seen.emplace_back(id_hash(id), line_number);
             ++total_;
         }

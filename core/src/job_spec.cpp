@@ -179,8 +179,12 @@ job_spec parse_job_spec(std::string_view text, const fs::path &source_name,
             spec.ids.file = resolve(config_dir, *file);
             std::error_code error;
             if (!fs::is_regular_file(spec.ids.file, error))
-                ids.fail("file", fmt::format("cannot read the id file {}: no such file",
-                                             spec.ids.file.string()));
+                ids.fail("file", fmt::format("cannot read the id file {}: {}",
+                                             spec.ids.file.string(),
+                                             !fs::exists(spec.ids.file, error) ? "no such file"
+                                             : fs::is_directory(spec.ids.file, error)
+                                                 ? "it is a folder"
+                                                 : "not a regular file"));
         } else if (list) {
             spec.ids.source = id_spec::kind::list;
             if (!list->is_array())

@@ -71,6 +71,29 @@ TEST_CASE("ids - a bad id in a file names the file and line", "[ids]") {
     CHECK_THROWS_AS(id_source(spec), config_error);
 }
 
+TEST_CASE("ids - a byte-order mark is skipped, control bytes are shown escaped", "[ids]") {
+    const std::string path = "ids_source_test_bom.txt";
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << "\xEF\xBB\xBF" "1\n2\n";
+    }
+    id_spec spec;
+    spec.source = id_spec::kind::file;
+    spec.file = path;
+    {
+        id_source ids(spec);
+        CHECK(ids.total() == 2);
+        CHECK(ids.next()->id == "1");
+        CHECK(ids.next()->id == "2");
+    }
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << "1\n" << std::string("a\0b\x1b[2J", 7) << "\n";
+    }
+    CHECK_THROWS_WITH(id_source(spec), Catch::Contains(":2: \"a\\x00b\\x1B[2J\" is not a valid id"));
+    std::remove(path.c_str());
+}
+
 TEST_CASE("ids - only URL-safe ids are accepted", "[ids]") {
     CHECK(is_valid_id("123"));
     CHECK(is_valid_id("a-b_c.d~e"));
