@@ -383,11 +383,18 @@ void scheduler::handle(transport_answer &answer, clock::time_point now) {
         return;
     }
     case decision::kind::give_up: {
-        if (outage_in_progress(answer)) {
+        const auto outage_limit =
+            std::chrono::duration_cast<clock::duration>(spec_.retry.unreachable_after);
+        if (outage_in_progress(answer) &&
+            (!item.outage_since || now - *item.outage_since < outage_limit)) {
             // While no connection succeeds, the server is down rather than
             // this item failing: [retry] unreachable_after, not the item's
             // attempts, decides when to stop, and the item is then left
-            // for the next run instead of being given up.
+            // for the next run instead of being given up. The same limit
+            // per item keeps a server that refuses only some connections
+            // from keeping one item alive for ever.
+            if (!item.outage_since)
+                item.outage_since = now;
             if (stopping_) {
                 spdlog::info("item {}: {} (attempt {}); left for the next run", item.id,
                              d.reason, item.attempts);

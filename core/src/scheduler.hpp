@@ -84,6 +84,8 @@ private:
         int redirects = 0;
         std::string statuses; // provenance: every answer, in order
         double waited_seconds = 0;
+        // When its retries ran out during an outage (see handle()).
+        std::optional<clock::time_point> outage_since;
     };
     struct finished_item {
         std::string id;
